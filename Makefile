@@ -1,0 +1,62 @@
+# protoscan — every target sets up its own environment in .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# A bare `torch` requirement would pull a multi-GB CUDA build: pin the CPU wheel first.
+TORCH_SPEC ?= torch==2.13.0
+PROTOSCAN := $(BIN)/protoscan
+RECIPE ?= training/linear.toml
+MODEL ?= models/default
+SAMPLES := out/samples
+
+.PHONY: help install demo test test-all lint format train train-transformer evaluate \
+        corpus-validate corpus-stats bench clean
+
+help:
+	@echo "make demo | test | lint | train | train-transformer | evaluate | bench"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m protoscan.corpus.render --out $(SAMPLES) --limit 6
+	$(PROTOSCAN) extract --format text $(SAMPLES)/*.pdf | head -n 60
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/pytest -q -m "not slow"
+
+test-all: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+corpus-validate: $(STAMP)
+	$(PROTOSCAN) corpus validate
+
+corpus-stats: $(STAMP)
+	$(PROTOSCAN) corpus stats
+
+train: $(STAMP)
+	$(PROTOSCAN) train --config $(RECIPE)
+
+train-transformer: $(STAMP)
+	$(PROTOSCAN) train --config training/transformer-e5-small.toml
+
+evaluate: $(STAMP)
+	$(PROTOSCAN) evaluate --model $(MODEL) --data corpora/passages --split test --report out/evaluation
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from protoscan.cli import main
+
+main()

@@ -1,0 +1,297 @@
+"""Fine-tuned encoder (Hugging Face ``AutoModelForSequenceClassification``, multi-label).
+
+Loads its base from a local checkpoint directory, or from the hub only when the user names a
+hub model explicitly. Uses a GPU with mixed precision when one is present, the CPU otherwise;
+seeds are fixed, rare labels get a positive-class weight, and training stops early on the
+dev macro-F1 over the core labels. Weights are saved as safetensors under ``encoder/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from protoscan.classify.base import BaseClassifier
+from protoscan.classify.model_dir import check_model_dir, read_config, write_config
+from protoscan.corpus.schema import CorpusPassage, label_matrix
+from protoscan.errors import ConfigError, ModelLoadError
+from protoscan.labels import CORE_LABELS
+
+__all__ = ["TransformerClassifier", "resolve_device"]
+
+logger = logging.getLogger(__name__)
+ENCODER_DIR = "encoder"
+#: Files an encoder directory may hold: safetensors weights, json/txt configs and vocabularies.
+_ENCODER_SUFFIXES = (".safetensors", ".json", ".txt", ".model")
+DEFAULT_BASE = "models/base/multilingual-e5-small"
+
+
+def resolve_device(device: str = "auto") -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _is_local(name: str) -> bool:
+    return Path(name).exists() or name.startswith((".", "/")) or name.count("/") != 1
+
+
+class TransformerClassifier(BaseClassifier):
+    backend: ClassVar[str] = "transformer"
+
+    def __init__(
+        self,
+        *,
+        labels: Sequence[str] | None = None,
+        threshold: float = 0.5,
+        base_model: str = DEFAULT_BASE,
+        max_length: int = 256,
+        epochs: int = 6,
+        batch_size: int = 16,
+        eval_batch_size: int = 64,
+        learning_rate: float = 5e-5,
+        weight_decay: float = 0.01,
+        warmup_ratio: float = 0.1,
+        patience: int = 2,
+        max_steps: int | None = None,
+        seed: int = 13,
+        class_weighting: bool = True,
+        device: str = "auto",
+        mixed_precision: bool = True,
+        quantize: bool = False,
+    ) -> None:
+        super().__init__(threshold=threshold, **({"labels": labels} if labels else {}))
+        self.base_model = base_model
+        self.max_length = max_length
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup_ratio = warmup_ratio
+        self.patience = patience
+        self.max_steps = max_steps
+        self.seed = seed
+        self.class_weighting = class_weighting
+        self.device = device
+        self.mixed_precision = mixed_precision
+        self.quantize = quantize
+        self.on_progress: Callable[[dict[str, Any]], None] | None = None
+
+    def hyperparameters(self) -> dict[str, Any]:
+        keys = (
+            "base_model",
+            "max_length",
+            "epochs",
+            "batch_size",
+            "eval_batch_size",
+            "learning_rate",
+            "weight_decay",
+            "warmup_ratio",
+            "patience",
+            "max_steps",
+            "seed",
+            "class_weighting",
+            "mixed_precision",
+        )
+        return {**super().hyperparameters(), **{k: getattr(self, k) for k in keys}}
+
+    # -- training ---------------------------------------------------------------------------
+    def _load_base(self) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        local = _is_local(self.base_model)
+        if local and not Path(self.base_model).is_dir():
+            raise ConfigError(
+                f"base model {self.base_model!r} is not a directory; build the offline base with "
+                "`protoscan base import-e5` or pass a local checkpoint or an explicit hub name"
+            )
+        n = len(self.labels_)
+        self.tokenizer_ = AutoTokenizer.from_pretrained(self.base_model, local_files_only=local)
+        self.model_ = AutoModelForSequenceClassification.from_pretrained(
+            self.base_model,
+            num_labels=n,
+            problem_type="multi_label_classification",
+            id2label=dict(enumerate(self.labels_)),
+            label2id={label: i for i, label in enumerate(self.labels_)},
+            local_files_only=local,
+        )
+
+    def _fit(
+        self, passages: Sequence[CorpusPassage], y: np.ndarray, dev: Sequence[CorpusPassage] | None
+    ) -> None:
+        import torch
+        from transformers import get_linear_schedule_with_warmup
+
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        self.device_ = resolve_device(self.device)
+        self._load_base()
+        model = self.model_.to(self.device_)
+        texts = [p.text for p in passages]
+        positives = y.sum(axis=0)
+        pos_weight = None
+        if self.class_weighting:
+            ratio = (len(y) - positives) / np.maximum(positives, 1)
+            pos_weight = torch.tensor(np.clip(np.sqrt(ratio), 1.0, 10.0), dtype=torch.float32)
+            pos_weight = pos_weight.to(self.device_)
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+        steps_per_epoch = math.ceil(len(texts) / self.batch_size)
+        total = steps_per_epoch * self.epochs
+        if self.max_steps:
+            total = min(total, self.max_steps)
+        optimizer = torch.optim.AdamW(
+            model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+        )
+        schedule = get_linear_schedule_with_warmup(
+            optimizer, int(total * self.warmup_ratio), max(total, 1)
+        )
+        use_amp = self.mixed_precision and self.device_ == "cuda"
+        amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+        dev_y = label_matrix(dev, self.labels_) if dev else None
+        core = [i for i, label in enumerate(self.labels_) if label in CORE_LABELS]
+        best_score, best_state, stale, step = -1.0, None, 0, 0
+        self.history_: list[dict[str, Any]] = []
+        for epoch in range(self.epochs):
+            model.train()
+            order = rng.permutation(len(texts))
+            started, epoch_loss = time.perf_counter(), 0.0
+            for batch_start in range(0, len(order), self.batch_size):
+                idx = order[batch_start : batch_start + self.batch_size]
+                enc = self._encode([texts[i] for i in idx])
+                target = torch.tensor(y[idx], dtype=torch.float32, device=self.device_)
+                with torch.autocast(self.device_, dtype=amp_dtype, enabled=use_amp):
+                    logits = model(**enc).logits
+                loss = loss_fn(logits.float(), target)
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(optimizer)
+                scaler.update()
+                schedule.step()
+                epoch_loss += float(loss) * len(idx)
+                step += 1
+                if step >= total:
+                    break
+            info: dict[str, Any] = {
+                "epoch": epoch + 1,
+                "step": step,
+                "loss": epoch_loss / len(texts),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+            if dev_y is not None:
+                probs = self._predict_proba([p.text for p in dev])
+                info["dev_core_macro_f1"] = _macro_f1(probs[:, core] >= 0.5, dev_y[:, core])
+                if info["dev_core_macro_f1"] > best_score + 1e-6:
+                    best_score, stale = info["dev_core_macro_f1"], 0
+                    best_state = {
+                        k: v.detach().cpu().clone() for k, v in model.state_dict().items()
+                    }
+                else:
+                    stale += 1
+            self.history_.append(info)
+            logger.info("epoch %s", info)
+            if self.on_progress:
+                self.on_progress(info)
+            if step >= total or (dev_y is not None and stale >= self.patience):
+                break
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        model.eval()
+
+    # -- inference --------------------------------------------------------------------------
+    def _encode(self, texts: list[str]) -> dict[str, Any]:
+        enc = self.tokenizer_(
+            texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
+        )
+        return {k: v.to(self.device_) for k, v in enc.items()}
+
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        model = self.model_
+        was_training = model.training
+        model.eval()
+        # Sorting by length keeps padding small; results go back to input order.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
+        use_amp = self.mixed_precision and self.device_ == "cuda"
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.eval_batch_size):
+                idx = order[start : start + self.eval_batch_size]
+                enc = self._encode([texts[i] for i in idx])
+                with torch.autocast(self.device_, dtype=torch.bfloat16, enabled=use_amp):
+                    logits = model(**enc).logits
+                out[idx] = torch.sigmoid(logits.float()).cpu().numpy()
+        if was_training:
+            model.train()
+        return out
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        self._check_fitted()
+        path = Path(path)
+        encoder = path / ENCODER_DIR
+        encoder.mkdir(parents=True, exist_ok=True)
+        self.model_.save_pretrained(encoder, safe_serialization=True)
+        self.tokenizer_.save_pretrained(encoder)
+        write_config(path, self, history=getattr(self, "history_", []))
+
+    @classmethod
+    def load(
+        cls, path: Path, *, device: str = "auto", quantize: bool = False
+    ) -> TransformerClassifier:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = Path(path)
+        config = read_config(path)
+        check_model_dir(path, required={ENCODER_DIR})
+        encoder = path / ENCODER_DIR
+        unsafe = [p.name for p in encoder.iterdir() if not p.name.endswith(_ENCODER_SUFFIXES)]
+        if unsafe:
+            raise ModelLoadError(
+                f"{encoder}: unexpected file(s) {unsafe}; only safetensors, "
+                "json and tokenizer files are loaded"
+            )
+        if not any(encoder.glob("*.safetensors")):
+            raise ModelLoadError(f"{encoder}: no *.safetensors weights")
+        hyper = dict(config.get("hyperparameters", {}))
+        hyper.pop("labels", None)
+        model = cls(labels=config["labels"], device=device, quantize=quantize, **hyper)
+        model.labels_ = tuple(config["labels"])
+        model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
+        model.device_ = resolve_device(device)
+        model.tokenizer_ = AutoTokenizer.from_pretrained(encoder, local_files_only=True)
+        net = AutoModelForSequenceClassification.from_pretrained(
+            encoder, local_files_only=True, use_safetensors=True
+        )
+        if quantize:
+            import torch
+
+            if model.device_ != "cpu":
+                raise ConfigError(
+                    "int8 dynamic quantisation runs on the CPU only; use device='cpu'"
+                )
+            net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        model.model_ = net.to(model.device_).eval()
+        model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
+        return model
+
+
+def _macro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
+    scores = []
+    for j in range(gold.shape[1]):
+        tp = np.sum(pred[:, j] & (gold[:, j] == 1))
+        denom = pred[:, j].sum() + gold[:, j].sum()
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(scores)) if scores else 0.0

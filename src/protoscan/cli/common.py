@@ -1,0 +1,27 @@
+"""Shared CLI helpers: consoles, the default model path, ``--set`` parsing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+err_console = Console(stderr=True)
+DEFAULT_MODEL = Path("models/default")
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["params.C=4", "name=x"]`` → ``{"params.C": 4, "name": "x"}`` (JSON values, else str)."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--set expects key=value; got {item!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides

@@ -1,0 +1,1 @@
+"""The annotated corpus: schema, loading, validation, statistics, splits and exchange formats."""

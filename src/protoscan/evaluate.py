@@ -1,0 +1,206 @@
+"""Metrics for a multi-label tagger: per-label P/R/F1, micro/macro over core and all labels,
+confusion summary, worst errors, precision-recall curves and paired-bootstrap comparisons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protoscan.corpus.schema import CorpusPassage, label_matrix
+from protoscan.labels import CORE_LABELS, get_label
+
+__all__ = ["Evaluation", "evaluate_predictions", "f1_scores", "paired_bootstrap"]
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def f1_scores(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    """Per-label F1 for boolean matrices ``(n, k)``."""
+    pred, gold = pred.astype(bool), gold.astype(bool)
+    tp = (pred & gold).sum(axis=0)
+    denom = pred.sum(axis=0) + gold.sum(axis=0)
+    return np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+
+
+def _averages(pred: np.ndarray, gold: np.ndarray, columns: list[int]) -> dict[str, float]:
+    p, g = pred[:, columns].astype(bool), gold[:, columns].astype(bool)
+    tp, fp, fn = int((p & g).sum()), int((p & ~g).sum()), int((~p & g).sum())
+    micro = _prf(tp, fp, fn)
+    supported = [c for c in range(len(columns)) if g[:, c].any()]
+    per_label = f1_scores(p, g)
+    return {
+        "micro_precision": micro[0],
+        "micro_recall": micro[1],
+        "micro_f1": micro[2],
+        "macro_f1": float(per_label[supported].mean()) if supported else 0.0,
+    }
+
+
+@dataclass
+class Evaluation:
+    labels: tuple[str, ...]
+    per_label: dict[str, dict[str, float]]
+    core: dict[str, float]
+    all: dict[str, float]
+    n: int
+    negatives_false_positive_rate: float
+    confusion: dict[str, dict[str, int]]
+    worst_errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "labels": list(self.labels),
+            "per_label": self.per_label,
+            "core": self.core,
+            "all": self.all,
+            "negatives_false_positive_rate": self.negatives_false_positive_rate,
+            "confusion": self.confusion,
+            "worst_errors": self.worst_errors,
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+
+def evaluate_predictions(
+    passages: Sequence[CorpusPassage],
+    probs: np.ndarray,
+    thresholds: np.ndarray,
+    labels: tuple[str, ...],
+    *,
+    n_worst: int = 20,
+) -> Evaluation:
+    """Score thresholded predictions against gold labels."""
+    gold = label_matrix(passages, labels).astype(bool)
+    pred = probs >= thresholds[None, :]
+    per_label: dict[str, dict[str, float]] = {}
+    for j, label in enumerate(labels):
+        tp = int((pred[:, j] & gold[:, j]).sum())
+        fp = int((pred[:, j] & ~gold[:, j]).sum())
+        fn = int((~pred[:, j] & gold[:, j]).sum())
+        p, r, f = _prf(tp, fp, fn)
+        per_label[label] = {
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "support": int(gold[:, j].sum()),
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+        }
+    core_cols = [j for j, label in enumerate(labels) if label in CORE_LABELS]
+    negatives = ~gold.any(axis=1)
+    fp_rate = float(pred[negatives].any(axis=1).mean()) if negatives.any() else 0.0
+    confusion = {
+        label: {
+            other: int((gold[:, j] & pred[:, k] & ~gold[:, k]).sum())
+            for k, other in enumerate(labels)
+            if k != j and (gold[:, j] & pred[:, k] & ~gold[:, k]).any()
+        }
+        for j, label in enumerate(labels)
+    }
+    confusion["(no label)"] = {
+        label: int((negatives & pred[:, k]).sum())
+        for k, label in enumerate(labels)
+        if (negatives & pred[:, k]).any()
+    }
+    # Worst errors: the largest distance between a wrong decision and its gold value.
+    margin = np.where(pred != gold, np.abs(probs - gold.astype(float)), 0.0).max(axis=1)
+    worst = [
+        {
+            "id": passages[i].id,
+            "text": passages[i].text,
+            "gold": sorted(passages[i].labels),
+            "predicted": [labels[k] for k in np.flatnonzero(pred[i])],
+            "scores": {labels[k]: round(float(probs[i, k]), 3) for k in range(len(labels))},
+        }
+        for i in np.argsort(-margin, kind="stable")[:n_worst]
+        if margin[i] > 0
+    ]
+    return Evaluation(
+        labels=labels,
+        per_label=per_label,
+        core=_averages(pred, gold, core_cols),
+        all=_averages(pred, gold, list(range(len(labels)))),
+        n=len(passages),
+        negatives_false_positive_rate=fp_rate,
+        confusion=confusion,
+        worst_errors=worst,
+    )
+
+
+def plot_pr_curves(
+    passages: Sequence[CorpusPassage], probs: np.ndarray, labels: tuple[str, ...], out_dir: Path
+) -> list[Path]:
+    """One precision-recall curve PNG per label with support; returns the written paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    gold = label_matrix(passages, labels)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for j, label in enumerate(labels):
+        if not gold[:, j].any():
+            continue
+        precision, recall, _ = precision_recall_curve(gold[:, j], probs[:, j])
+        ap = average_precision_score(gold[:, j], probs[:, j])
+        fig, ax = plt.subplots(figsize=(4.5, 4))
+        ax.plot(recall, precision, drawstyle="steps-post")
+        ax.set(
+            xlabel="Recall",
+            ylabel="Precision",
+            xlim=(0, 1.02),
+            ylim=(0, 1.02),
+            title=f"{get_label(label).name_sv}\nAP = {ap:.3f} (n+ = {int(gold[:, j].sum())})",
+        )
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = out_dir / f"pr_{label}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def paired_bootstrap(
+    gold: np.ndarray,
+    pred_a: np.ndarray,
+    pred_b: np.ndarray,
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Difference in macro-F1 (B − A) with a 95 % paired-bootstrap confidence interval."""
+    rng = np.random.default_rng(seed)
+    n = len(gold)
+
+    def macro(pred: np.ndarray, g: np.ndarray) -> float:
+        supported = g.any(axis=0)
+        return float(f1_scores(pred, g)[supported].mean()) if supported.any() else 0.0
+
+    observed = macro(pred_b, gold) - macro(pred_a, gold)
+    diffs = np.empty(n_resamples)
+    for i in range(n_resamples):
+        idx = rng.integers(0, n, n)
+        diffs[i] = macro(pred_b[idx], gold[idx]) - macro(pred_a[idx], gold[idx])
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return {
+        "difference": observed,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_b_not_better": float((diffs <= 0).mean()),
+    }

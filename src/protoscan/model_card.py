@@ -1,0 +1,86 @@
+"""``MODEL_CARD.md`` for a model directory, rendered from its ``config.json`` and metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from protoscan.classify.model_dir import CARD_NAME, CONFIG_NAME, METRICS_NAME
+from protoscan.labels import get_label
+
+__all__ = ["render_model_card", "write_model_card"]
+
+
+def _table(evaluation: dict[str, Any] | None) -> list[str]:
+    if not evaluation:
+        return ["(not available)"]
+    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label, m in evaluation["per_label"].items():
+        rows.append(
+            f"| {label} ({get_label(label).name_sv}) | {m['precision']:.3f} | {m['recall']:.3f} "
+            f"| {m['f1']:.3f} | {m['support']} |"
+        )
+    core, all_ = evaluation["core"], evaluation["all"]
+    rows.append("")
+    rows.append(
+        f"Core labels: macro-F1 {core['macro_f1']:.3f}, micro-F1 {core['micro_f1']:.3f}. "
+        f"All labels: macro-F1 {all_['macro_f1']:.3f}, micro-F1 {all_['micro_f1']:.3f}. "
+        f"Passages: {evaluation['n']}; share of label-free passages given any label: "
+        f"{evaluation['negatives_false_positive_rate']:.3f}."
+    )
+    return rows
+
+
+def render_model_card(path: Path) -> str:
+    config = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
+    metrics_file = path / METRICS_NAME
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.exists() else {}
+    training = config.get("training", {})
+    thresholds = dict(zip(config["labels"], config["thresholds"], strict=True))
+    lines = [
+        f"# protoscan model: {config.get('recipe', config['backend'])}",
+        "",
+        f"- Backend: `{config['backend']}`; created {config.get('created')}",
+        f"- Labels (order of the score columns): {', '.join(config['labels'])}",
+        "- Thresholds (tuned on the dev split): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in thresholds.items()),
+        f"- Training data: `{training.get('data')}`, sha256 `{training.get('data_sha256')}`; "
+        f"{training.get('n_train')} train / {training.get('n_dev')} dev / "
+        f"{training.get('n_test')} test passages; fitted in {training.get('seconds')} s",
+        f"- Versions: {', '.join(f'{k} {v}' for k, v in config.get('versions', {}).items())}",
+        "",
+        "## Intended use",
+        "",
+        "Tagging passages of Swedish JO and IVO decisions, lex Sarah reports and municipal "
+        "social-services documents about children with the deficiency they describe, for "
+        "research over archives and for screening drafts before they are issued. Scores are "
+        "a reading aid: a lawyer or researcher decides what a passage means.",
+        "",
+        "## Test split (our written corpus; held out by document)",
+        "",
+        *_table(metrics.get("test")),
+        "",
+        "## Real JO/IVO sentences (shared development check; never used for training or tuning)",
+        "",
+        *_table(metrics.get("jo_ivo_dev")),
+        "",
+        "## Limits",
+        "",
+        "- Trained on passages the team wrote following the annotation guideline; real decisions "
+        "are more varied, and scores on real text are lower than on the test split above.",
+        "- Swedish only. Passages are judged alone: a finding spread over several paragraphs "
+        "may be tagged in only one of them.",
+        "- The model does not know who is speaking; document-level findings filter by section "
+        "(complaints and statute quotations are not findings).",
+        "- Section numbers of the new Socialtjänstlag (2025:400) in the label descriptions are "
+        "read from the statute; other legal interpretation is the guideline's.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_model_card(path: Path) -> Path:
+    card = path / CARD_NAME
+    card.write_text(render_model_card(path), encoding="utf-8")
+    return card

@@ -1,0 +1,213 @@
+"""Training driven by a TOML recipe: load the corpus, fit, tune thresholds on dev, evaluate on
+test (and on the real JO/IVO development sentences when ``../shared`` is present), and write a
+self-describing model directory under ``models/runs/<timestamp>-<recipe>/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protoscan.classify.model_dir import METRICS_NAME, classifier_class
+from protoscan.corpus.schema import CorpusPassage, load_passages
+from protoscan.errors import ConfigError
+from protoscan.evaluate import Evaluation, evaluate_predictions
+from protoscan.labels import ALL_LABELS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["TrainConfig", "TrainResult", "load_config", "real_dev_path", "train"]
+
+logger = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def real_dev_path() -> Path | None:
+    """The shared real JO/IVO development sentences, when they are beside the repository."""
+    path = REPO_ROOT.parent / "shared" / "realdata" / "labelled" / "jo_ivo_dev.jsonl"
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str
+    backend: str
+    data: Path = Path("corpora/passages")
+    output: Path | None = None
+    runs_dir: Path = Path("models/runs")
+    params: dict[str, Any] = field(default_factory=dict)
+    evaluate_real_dev: bool = True
+    source: Path | None = None
+
+    def __post_init__(self) -> None:
+        classifier_class(self.backend)  # raises for unknown backends
+        if not self.name or "/" in self.name:
+            raise ConfigError(f"`name` must be a plain word; got {self.name!r}")
+
+
+_KEYS = {"name", "backend", "data", "output", "runs_dir", "params", "evaluate_real_dev"}
+
+
+def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Read a recipe; unknown keys are an error (so typos don't silently use defaults)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such recipe; see training/*.toml") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML ({error})") from None
+    for key, value in (overrides or {}).items():
+        target = raw
+        *parents, leaf = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(_KEYS)}")
+    for key in ("name", "backend"):
+        if key not in raw:
+            raise ConfigError(f"{path}: missing required key `{key}`")
+    return TrainConfig(
+        name=raw["name"],
+        backend=raw["backend"],
+        data=Path(raw.get("data", "corpora/passages")),
+        output=Path(raw["output"]) if raw.get("output") else None,
+        runs_dir=Path(raw.get("runs_dir", "models/runs")),
+        params=dict(raw.get("params", {})),
+        evaluate_real_dev=bool(raw.get("evaluate_real_dev", True)),
+        source=path,
+    )
+
+
+def data_hash(passages: list[CorpusPassage]) -> str:
+    digest = hashlib.sha256()
+    for passage in sorted(passages, key=lambda p: p.id):
+        digest.update(json.dumps(passage.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    output: Path | None
+    seconds: float
+    test: Evaluation
+    dev: Evaluation
+    real_dev: Evaluation | None
+    metrics: dict[str, Any]
+
+    def real_eval_dict(self) -> dict[str, Any] | None:
+        return self.real_dev.to_dict() if self.real_dev else None
+
+
+def _build(config: TrainConfig) -> Any:
+    cls = classifier_class(config.backend)
+    try:
+        return cls(**config.params)
+    except TypeError as error:
+        raise ConfigError(
+            f"{config.source}: invalid [params] for {config.backend}: {error}"
+        ) from None
+
+
+def train(
+    config: TrainConfig,
+    *,
+    output: Path | None = None,
+    passages: list[CorpusPassage] | None = None,
+    run_dir: Path | None = None,
+) -> TrainResult:
+    """Fit the recipe's classifier and write its model directory.
+
+    Args:
+        config: The recipe.
+        output: Copy the finished run here as well (overrides the recipe's ``output``).
+        passages: Use these passages instead of reading ``config.data`` (tests, subsampling).
+        run_dir: Write the run here instead of ``runs_dir/<timestamp>-<name>``.
+    """
+    from protoscan.model_card import write_model_card
+
+    corpus = passages if passages is not None else load_passages(config.data)
+    splits = {s: [p for p in corpus if p.split == s] for s in ("train", "dev", "test")}
+    if not splits["train"]:
+        raise ConfigError(f"{config.data}: no passages with split 'train'; assign splits first")
+    classifier = _build(config)
+    started = time.perf_counter()
+    classifier.fit(splits["train"], splits["dev"] or None)
+    seconds = time.perf_counter() - started
+    labels = classifier.labels_
+
+    def score(items: list[CorpusPassage]) -> Evaluation:
+        probs = (
+            classifier.predict_proba([p.text for p in items])
+            if items
+            else np.zeros((0, len(labels)))
+        )
+        return evaluate_predictions(items, probs, classifier.thresholds_, labels)
+
+    test_eval, dev_eval = score(splits["test"]), score(splits["dev"])
+    real_eval = None
+    real_path = real_dev_path() if config.evaluate_real_dev else None
+    if real_path is not None:
+        real_eval = score(load_passages(real_path))
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = run_dir or config.runs_dir / f"{stamp}-{config.name}"
+    classifier.info_ = {
+        "recipe": config.name,
+        "training": {
+            "data": str(config.data),
+            "data_sha256": data_hash(corpus),
+            "n_train": len(splits["train"]),
+            "n_dev": len(splits["dev"]),
+            "n_test": len(splits["test"]),
+            "seconds": round(seconds, 2),
+            "label_counts": {
+                label: sum(label in p.labels for p in splits["train"]) for label in ALL_LABELS
+            },
+        },
+    }
+    classifier.save(run_dir)
+    metrics = {
+        "recipe": config.name,
+        "backend": config.backend,
+        "train_seconds": round(seconds, 2),
+        "test": test_eval.to_dict(),
+        "dev": dev_eval.to_dict(),
+        "jo_ivo_dev": real_eval.to_dict() if real_eval else None,
+        "history": getattr(classifier, "history_", []),
+    }
+    (run_dir / METRICS_NAME).write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
+    if config.source and config.source.is_file():
+        shutil.copyfile(config.source, run_dir / "recipe.toml")
+    write_model_card(run_dir)
+    target = output or config.output
+    if target is not None:
+        replace_directory(run_dir, Path(target))
+    return TrainResult(run_dir, target, seconds, test_eval, dev_eval, real_eval, metrics)
+
+
+def replace_directory(source: Path, target: Path) -> None:
+    """Copy ``source`` over ``target`` so a reader never sees a half-written model."""
+    staging = target.with_name(target.name + ".incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging)
+    backup = target.with_name(target.name + ".previous")
+    shutil.rmtree(backup, ignore_errors=True)
+    if target.exists():
+        target.rename(backup)
+    staging.rename(target)
+    shutil.rmtree(backup, ignore_errors=True)
