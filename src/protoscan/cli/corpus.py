@@ -1,0 +1,144 @@
+"""``protoscan corpus …``: validate, stats, split, export and import the passage corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from protoscan.cli.common import err_console
+
+console = Console()
+corpus_app = typer.Typer(help="Validate, summarise, split and exchange the annotated corpus.")
+CORPUS = Path("corpora/passages")
+CorpusPath = Annotated[Path, typer.Argument(help="A corpus JSONL file or directory.")]
+
+
+@corpus_app.command()
+def validate(path: CorpusPath = CORPUS) -> None:
+    """Schema, label ids, duplicates, near-duplicates and split leakage. Exit 1 on errors."""
+    from protoscan.corpus.validate import validate_corpus
+
+    report = validate_corpus(path)
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for error in report.errors:
+        err_console.print(f"[red]error:[/] {error}", highlight=False)
+    console.print(
+        f"{report.n} passages, {len(report.near_duplicates)} near-duplicate pair(s), "
+        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@corpus_app.command()
+def stats(
+    path: CorpusPath = CORPUS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Counts per label, split, voice, evidence and authority."""
+    from protoscan.corpus.schema import load_passages
+    from protoscan.corpus.stats import MIN_POSITIVES, corpus_stats
+    from protoscan.labels import get_label
+
+    result = corpus_stats(load_passages(path))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{path}: {result['passages']} passages in {result['documents']} documents")
+    splits = list(result["labels_by_split"])
+    table.add_column("label")
+    for split in splits:
+        table.add_column(split, justify="right")
+    table.add_column("total", justify="right")
+    table.add_column("test share", justify="right")
+    table.add_column("minimum", justify="right")
+    for label, total in result["labels"].items():
+        name = f"{label} ({get_label(label).name_sv})"
+        cells = [str(result["labels_by_split"][s][label]) for s in splits]
+        table.add_row(
+            name,
+            *cells,
+            str(total),
+            f"{result['test_share'][label]:.0%}",
+            str(MIN_POSITIVES[label]),
+        )
+    table.add_row(
+        "(no label)",
+        *[str(result["labels_by_split"][s]["(none)"]) for s in splits],
+        str(result["negatives"]),
+        "",
+        "",
+    )
+    console.print(table)
+    console.print(
+        f"negatives: {result['negative_share']:.1%}; multi-label passages: "
+        f"{result['multi_label']}; split sizes: {result['split_sizes']}"
+    )
+    for key in ("voices", "evidence", "authorities", "sections"):
+        console.print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in result[key].items()))
+
+
+@corpus_app.command()
+def split(
+    path: CorpusPath = CORPUS,
+    seed: Annotated[int, typer.Option(help="Random seed of the assignment search.")] = 0,
+) -> None:
+    """(Re)assign train/dev/test by document, stratified by label; rewrites the files."""
+    from protoscan.corpus.schema import load_passages, write_passages
+    from protoscan.corpus.split import assign_splits
+    from protoscan.corpus.stats import corpus_stats
+
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    per_file = {file: load_passages(file) for file in files}
+    assigned = assign_splits([p for ps in per_file.values() for p in ps], seed=seed)
+    by_id = {p.id: p for p in assigned}
+    for file, passages in per_file.items():
+        write_passages([by_id[p.id] for p in passages], file)
+    shares = corpus_stats(assigned)["test_share"]
+    console.print("test share per label: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+
+
+@corpus_app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="Output .json (Label Studio) or .jsonl (Prodigy).")],
+    path: Annotated[Path, typer.Option("--corpus", help="Corpus file or directory.")] = CORPUS,
+    fmt: Annotated[str | None, typer.Option("--format", help="label-studio or prodigy.")] = None,
+    split_name: Annotated[str | None, typer.Option("--split", help="Only this split.")] = None,
+) -> None:
+    """Export passages for labelling in Label Studio or Prodigy."""
+    from protoscan.corpus.exchange import write_label_studio, write_prodigy
+    from protoscan.corpus.schema import load_passages
+
+    passages = load_passages(path, split=split_name)
+    fmt = fmt or ("label-studio" if out.suffix == ".json" else "prodigy")
+    (write_label_studio if fmt == "label-studio" else write_prodigy)(passages, out)
+    err_console.print(f"wrote {len(passages)} passages to {out} ({fmt})")
+
+
+@corpus_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Labelled Label Studio JSON or Prodigy JSONL.")],
+    source: Annotated[str, typer.Option(help="Provenance name, e.g. 'round1-2026'.")],
+    corpus: Annotated[Path, typer.Option(help="Corpus directory.")] = CORPUS,
+    fmt: Annotated[str | None, typer.Option("--format", help="label-studio or prodigy.")] = None,
+    dry_run: Annotated[bool, typer.Option(help="Report without writing.")] = False,
+) -> None:
+    """Merge labelled passages into the corpus, refusing duplicates and split leakage."""
+    from protoscan.corpus.exchange import read_exchange
+    from protoscan.corpus.importing import import_passages
+
+    result = import_passages(read_exchange(file, fmt), corpus, source, dry_run=dry_run)
+    for passage_id, reason in result.refused:
+        err_console.print(f"[yellow]refused[/] {passage_id}: {reason}", highlight=False)
+    where = f" → {result.written}" if result.written else ""
+    console.print(f"added {len(result.added)}, refused {len(result.refused)}{where}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(corpus_app, name="corpus")

@@ -1,0 +1,146 @@
+"""Corpus checks: schema, label ids, duplicates and near-duplicates, split leakage."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from protoscan.corpus.schema import EVIDENCE, SPLITS, VOICES, CorpusPassage, iter_jsonl
+from protoscan.labels import validate_labels
+
+__all__ = ["ValidationReport", "near_duplicate_pairs", "validate_corpus", "validate_records"]
+
+SCHEMA_KEYS = frozenset(
+    {"id", "text", "labels", "voice", "evidence", "authority", "doc_id", "section", "split"}
+)
+OPTIONAL_KEYS = frozenset({"source"})
+AUTHORITIES = ("JO", "IVO", "municipality", "other")
+#: Cosine similarity of character 3–5-gram TF-IDF vectors above which two texts count as
+#: near-duplicates (same sentence with a name or a date changed).
+NEAR_DUPLICATE_THRESHOLD = 0.9
+
+
+@dataclass
+class ValidationReport:
+    n: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def near_duplicate_pairs(
+    texts: Sequence[str],
+    others: Sequence[str] | None = None,
+    *,
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+) -> list[tuple[int, int, float]]:
+    """Index pairs ``(i, j, similarity)`` of near-duplicate texts.
+
+    Within ``texts`` when ``others`` is None (``i < j``), otherwise between ``texts[i]`` and
+    ``others[j]``.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not texts or (others is not None and not others):
+        return []
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
+    base = list(texts) + list(others or [])
+    matrix = vectorizer.fit_transform(base)
+    left = matrix[: len(texts)]
+    right = matrix[len(texts) :] if others is not None else left
+    pairs: list[tuple[int, int, float]] = []
+    # Blocks of rows keep the dense similarity slices small.
+    for start in range(0, left.shape[0], 512):
+        block = (left[start : start + 512] @ right.T).toarray()
+        rows, cols = np.nonzero(block >= threshold)
+        for r, c in zip(rows, cols, strict=True):
+            i = start + int(r)
+            if others is None and c <= i:
+                continue
+            pairs.append((i, int(c), float(block[r, c])))
+    return pairs
+
+
+def validate_records(records: list[tuple[str, dict]], report: ValidationReport) -> None:
+    """Schema checks on raw JSON objects, each with a ``file:line`` location."""
+    for where, obj in records:
+        keys = set(obj)
+        if missing := SCHEMA_KEYS - keys:
+            report.errors.append(f"{where}: missing key(s) {sorted(missing)}")
+        if extra := keys - SCHEMA_KEYS - OPTIONAL_KEYS:
+            report.errors.append(f"{where}: unexpected key(s) {sorted(extra)}")
+        if not isinstance(obj.get("text"), str) or not obj.get("text", "").strip():
+            report.errors.append(f"{where}: 'text' must be a non-empty string")
+        labels = obj.get("labels")
+        if not isinstance(labels, list):
+            report.errors.append(f"{where}: 'labels' must be a list")
+        else:
+            if unknown := validate_labels(labels):
+                report.errors.append(f"{where}: unknown label(s) {unknown}")
+            if len(set(labels)) != len(labels):
+                report.errors.append(f"{where}: repeated label in {labels}")
+        for key, allowed in (
+            ("voice", VOICES),
+            ("evidence", EVIDENCE),
+            ("authority", AUTHORITIES),
+            ("split", SPLITS),
+        ):
+            if key in obj and obj[key] not in allowed:
+                report.errors.append(f"{where}: {key}={obj[key]!r} not in {list(allowed)}")
+        if obj.get("evidence") == "alleged" and obj.get("labels"):
+            report.errors.append(f"{where}: an allegation (evidence=alleged) must have no labels")
+
+
+def validate_passages(passages: Sequence[CorpusPassage], report: ValidationReport) -> None:
+    """Duplicates, near-duplicates and leakage across splits."""
+    seen_ids: dict[str, int] = {}
+    seen_texts: dict[str, str] = {}
+    doc_splits: dict[str, set[str]] = defaultdict(set)
+    for passage in passages:
+        if passage.id in seen_ids:
+            report.errors.append(f"duplicate id {passage.id}")
+        seen_ids[passage.id] = 1
+        key = passage.text.casefold()
+        if key in seen_texts:
+            report.errors.append(f"duplicate text in {seen_texts[key]} and {passage.id}")
+        seen_texts[key] = passage.id
+        if passage.doc_id and passage.split:
+            doc_splits[passage.doc_id].add(passage.split)
+    for doc_id, splits in sorted(doc_splits.items()):
+        if len(splits) > 1:
+            report.errors.append(f"split leakage: document {doc_id} is in {sorted(splits)}")
+    for i, j, similarity in near_duplicate_pairs([p.text for p in passages]):
+        a, b = passages[i], passages[j]
+        report.near_duplicates.append((a.id, b.id, similarity))
+        if a.split and b.split and a.split != b.split:
+            report.errors.append(
+                f"split leakage: near-duplicates {a.id} ({a.split}) and {b.id} ({b.split}), "
+                f"similarity {similarity:.2f}"
+            )
+        else:
+            report.warnings.append(f"near-duplicates {a.id} and {b.id} ({similarity:.2f})")
+
+
+def validate_corpus(path: Path | str) -> ValidationReport:
+    """Validate every ``*.jsonl`` file under ``path`` (or one file)."""
+    path = Path(path)
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    report = ValidationReport()
+    records: list[tuple[str, dict]] = []
+    for file in files:
+        records.extend((f"{file}:{number}", obj) for number, obj in iter_jsonl(file))
+    report.n = len(records)
+    validate_records(records, report)
+    if report.errors:
+        return report
+    passages = [CorpusPassage.from_dict(obj) for _, obj in records]
+    validate_passages(passages, report)
+    return report

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from passage_samples import sample_passages
+from protoscan.cli import app
+from protoscan.corpus.exchange import (
+    read_label_studio,
+    read_prodigy,
+    write_label_studio,
+    write_prodigy,
+)
+from protoscan.corpus.importing import import_passages
+from protoscan.corpus.schema import CorpusPassage, load_passages, write_passages
+from protoscan.corpus.split import assign_splits
+from protoscan.corpus.stats import corpus_stats
+from protoscan.corpus.validate import near_duplicate_pairs, validate_corpus
+from protoscan.errors import DataError
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def full_record(**overrides: object) -> dict:
+    record = {
+        "id": "x-1-1",
+        "text": "Nämnden har inte talat med barnet.",
+        "labels": ["child_perspective"],
+        "voice": "supervisor",
+        "evidence": "explicit_finding",
+        "authority": "JO",
+        "doc_id": "x-1",
+        "section": "JO:s bedömning",
+        "split": "train",
+    }
+    record.update(overrides)
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return path
+
+
+def test_load_reports_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(full_record()) + "\n{not json}\n")
+    with pytest.raises(DataError, match=r"bad\.jsonl:2"):
+        load_passages(path)
+    write_jsonl(path, [full_record(labels=["no_such_label"])])
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: unknown label"):
+        load_passages(path)
+
+
+def test_ambiguous_rows_are_skipped_by_default(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "dev.jsonl",
+        [
+            {"id": "a", "text": "Ett\nbrutet   stycke.", "labels": []},
+            {"id": "b", "text": "Oklart.", "labels": [], "ambiguous": True},
+        ],
+    )
+    passages = load_passages(path)
+    assert [p.id for p in passages] == ["a"]
+    assert passages[0].text == "Ett brutet stycke."
+    assert len(load_passages(path, include_ambiguous=True)) == 2
+
+
+def test_validate_finds_schema_errors_duplicates_and_leakage(tmp_path: Path) -> None:
+    records = [
+        full_record(),
+        full_record(id="x-1-2", voice="narrator"),
+        full_record(id="x-1-3", labels=["delay"], evidence="alleged"),
+        full_record(
+            id="x-2-1",
+            doc_id="x-2",
+            split="test",
+            text="Socialnämnden i Gnesta kommun har inte talat med barnet alls.",
+        ),
+        full_record(
+            id="x-3-1",
+            doc_id="x-3",
+            split="train",
+            text="Socialnämnden i Gnesta kommun har inte talat med barnet alls!",
+        ),
+        full_record(id="x-1-4", doc_id="x-1", split="dev", text="Ett annat stycke om akten."),
+    ]
+    write_jsonl(tmp_path / "a.jsonl", records)
+    report = validate_corpus(tmp_path)
+    assert any("voice='narrator'" in e for e in report.errors)
+    assert any("allegation" in e for e in report.errors)
+    # Fix the schema errors: then duplicates and leakage are checked.
+    records[1]["voice"] = "supervisor"
+    records[2]["evidence"] = "factual"
+    records[2]["text"] = records[0]["text"]
+    write_jsonl(tmp_path / "a.jsonl", records)
+    report = validate_corpus(tmp_path)
+    assert any("duplicate text" in e for e in report.errors)
+    assert any("document x-1 is in" in e for e in report.errors)
+    assert any("near-duplicates x-2-1 (test) and x-3-1 (train)" in e for e in report.errors)
+
+
+def test_near_duplicates_ignore_different_sentences() -> None:
+    texts = [
+        "Utredningen pågick i sju månader utan beslut om förlängning.",
+        "Utredningen pågick i sju månader utan beslut om förlängning!",
+        "Barnet har inte fått komma till tals i ärendet.",
+    ]
+    assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == [(0, 1)]
+
+
+def test_splits_keep_documents_whole_and_labels_in_test() -> None:
+    passages = []
+    for doc in range(40):
+        for n, sample in enumerate(sample_passages()[doc % 20 : doc % 20 + 3]):
+            passages.append(
+                replace(
+                    sample,
+                    id=f"d{doc}-{n}",
+                    doc_id=f"d{doc}",
+                    split=None,
+                    text=f"{sample.text} ({doc})",
+                )
+            )
+    assigned = assign_splits(passages, min_test_share=0.1)
+    by_doc: dict[str, set[str]] = {}
+    for p in assigned:
+        by_doc.setdefault(p.doc_id, set()).add(p.split)
+    assert all(len(splits) == 1 for splits in by_doc.values())
+    stats = corpus_stats(assigned)
+    assert all(
+        share >= 0.1 for label, share in stats["test_share"].items() if stats["labels"][label]
+    )
+
+
+def test_exchange_formats_round_trip(tmp_path: Path) -> None:
+    passages = [
+        replace(p, voice="supervisor", authority="IVO", section="IVO:s bedömning")
+        for p in sample_passages()
+    ]
+    write_label_studio(passages, tmp_path / "tasks.json")
+    assert read_label_studio(tmp_path / "tasks.json") == passages
+    assert "child_perspective" in (tmp_path / "tasks.config.xml").read_text()
+    write_prodigy(passages, tmp_path / "tasks.jsonl")
+    assert read_prodigy(tmp_path / "tasks.jsonl") == passages
+
+
+def test_label_studio_annotation_overrides_prediction(tmp_path: Path) -> None:
+    passages = sample_passages()[:1]
+    write_label_studio(passages, tmp_path / "t.json")
+    tasks = json.loads((tmp_path / "t.json").read_text())
+    tasks[0]["annotations"] = [
+        {
+            "result": [
+                {
+                    "type": "choices",
+                    "from_name": "labels",
+                    "to_name": "text",
+                    "value": {"choices": ["delay"]},
+                }
+            ]
+        }
+    ]
+    (tmp_path / "t.json").write_text(json.dumps(tasks))
+    assert read_label_studio(tmp_path / "t.json")[0].labels == ("delay",)
+
+
+def test_import_refuses_duplicates_and_keeps_documents_in_their_split(tmp_path: Path) -> None:
+    corpus = tmp_path / "passages"
+    corpus.mkdir()
+    existing = [replace(p, split="test") for p in sample_passages()]
+    write_passages(existing, corpus / "base.jsonl")
+    incoming = [
+        CorpusPassage(
+            id="new-1",
+            text="Barnet fick aldrig träffa sin handläggare under våren.",
+            labels=("child_perspective",),
+            doc_id=existing[0].doc_id,
+        ),
+        CorpusPassage(id="new-2", text=existing[1].text, labels=()),
+        CorpusPassage(id="new-3", text=existing[2].text + "!", labels=()),
+        CorpusPassage(
+            id="new-4",
+            text="Helt ny mening om ett omedelbart omhändertagande.",
+            labels=(),
+            doc_id="fresh-doc",
+        ),
+    ]
+    result = import_passages(incoming, corpus, "round1")
+    assert [p.id for p in result.added] == ["new-1", "new-4"]
+    assert dict(result.refused) == {
+        "new-2": "duplicate text",
+        "new-3": "near-duplicate of a corpus passage",
+    }
+    assert result.added[0].split == "test"
+    assert {p.source for p in result.added} == {"round1"}
+    assert len(load_passages(corpus)) == len(existing) + 2
+    with pytest.raises(DataError, match="plain name"):
+        import_passages(incoming, corpus, "../evil")
+
+
+def test_cli_validate_and_stats(tmp_path: Path) -> None:
+    write_jsonl(
+        tmp_path / "a.jsonl",
+        [full_record(), full_record(id="x-1-2", text="Annat.", labels=[], evidence="none")],
+    )
+    result = runner.invoke(app, ["corpus", "validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["corpus", "stats", str(tmp_path), "--json"])
+    assert json.loads(result.stdout)["labels"]["child_perspective"] == 1
+    write_jsonl(tmp_path / "b.jsonl", [full_record(id="x-1-3", labels=["nope"])])
+    assert runner.invoke(app, ["corpus", "validate", str(tmp_path)]).exit_code == 1
+
+
+@pytest.mark.skipif(not (REPO / "corpora" / "passages").is_dir(), reason="no corpus")
+def test_shipped_corpus_is_valid_and_meets_its_coverage() -> None:
+    report = validate_corpus(REPO / "corpora" / "passages")
+    assert report.ok, report.errors[:5]
+    passages = load_passages(REPO / "corpora" / "passages")
+    stats = corpus_stats(passages)
+    assert stats["passages"] >= 2500
+    assert stats["negative_share"] >= 0.40
+    assert not stats["below_minimum"], stats["below_minimum"]
+    assert all(share >= 0.15 for share in stats["test_share"].values()), stats["test_share"]
+    assert Counter(p.split for p in passages).keys() == {"train", "dev", "test"}

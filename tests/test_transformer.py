@@ -1,0 +1,116 @@
+"""The transformer backend with a tiny BERT built here: no download, a few CPU steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from passage_samples import sample_passages
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+tokenizers = pytest.importorskip("tokenizers")
+
+from protoscan.classify.model_dir import load_classifier  # noqa: E402
+from protoscan.classify.transformer import TransformerClassifier  # noqa: E402
+from protoscan.errors import ConfigError, ModelLoadError  # noqa: E402
+
+
+def build_tiny_bert(path: Path, texts: list[str]) -> Path:
+    """A randomly initialised 2-layer BERT and a WordPiece tokenizer trained on ``texts``."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(
+        texts, trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials)
+    )
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
+    config = BertConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(path, safe_serialization=True)
+    fast.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts = [p.text for p in sample_passages()]
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), texts * 3)
+
+
+def test_tiny_bert_fine_tunes_saves_and_reloads(tiny_base: Path, tmp_path: Path) -> None:
+    passages = sample_passages()
+    texts = [p.text for p in passages]
+    model = TransformerClassifier(
+        base_model=str(tiny_base),
+        epochs=80,
+        batch_size=10,
+        learning_rate=5e-3,
+        max_length=48,
+        warmup_ratio=0.0,
+        seed=1,
+    )
+    model.fit(passages)
+    history = model.history_
+    assert history[-1]["loss"] < history[0]["loss"] * 0.5, history
+    before = model.predict_proba(texts)
+    model.save(tmp_path / "model")
+    assert (tmp_path / "model" / "encoder" / "model.safetensors").is_file()
+    loaded = load_classifier(tmp_path / "model")
+    assert isinstance(loaded, TransformerClassifier)
+    np.testing.assert_allclose(loaded.predict_proba(texts), before, atol=1e-5)
+    assert loaded.predict(texts) == model.predict(texts)
+    # It learned the training set: most gold labels are recovered.
+    gold = {(i, lab) for i, p in enumerate(passages) for lab in p.labels}
+    found = {(i, lab) for i, labs in enumerate(model.predict(texts)) for lab in labs}
+    assert len(gold & found) >= 0.7 * len(gold)
+
+
+def test_dynamic_quantisation_keeps_predictions_close(tiny_base: Path, tmp_path: Path) -> None:
+    passages = sample_passages()
+    model = TransformerClassifier(base_model=str(tiny_base), epochs=2, max_length=48)
+    model.fit(passages)
+    model.save(tmp_path / "m")
+    quantised = TransformerClassifier.load(tmp_path / "m", quantize=True)
+    texts = [p.text for p in passages]
+    diff = np.abs(quantised.predict_proba(texts) - model.predict_proba(texts)).max()
+    assert diff < 0.1
+
+
+def test_missing_local_base_is_a_config_error() -> None:
+    model = TransformerClassifier(base_model="models/base/does-not-exist")
+    with pytest.raises(ConfigError, match="import-e5"):
+        model.fit(sample_passages())
+
+
+def test_pickle_weights_in_encoder_are_refused(tiny_base: Path, tmp_path: Path) -> None:
+    model = TransformerClassifier(base_model=str(tiny_base), epochs=1, max_length=32)
+    model.fit(sample_passages())
+    model.save(tmp_path / "m")
+    (tmp_path / "m" / "encoder" / "pytorch_model.bin").write_bytes(b"not really")
+    with pytest.raises(ModelLoadError, match="unexpected file"):
+        load_classifier(tmp_path / "m")
