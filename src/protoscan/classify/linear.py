@@ -6,6 +6,7 @@ saves with skops (never pickle). Loading accepts only scikit-learn/numpy/scipy t
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -107,6 +108,13 @@ class LinearClassifier(BaseClassifier):
             raise ValueError(f"no positive training passages for label(s) {', '.join(empty)}")
         self.pipeline_ = self._build()
         self.pipeline_.fit([p.text for p in passages], y)
+        for _, vectorizer in self.pipeline_.named_steps["features"].transformer_list:
+            # `stop_words_` lists every pruned term (introspection only), and numpy-int
+            # vocabulary values become one file each in a skops archive: both would
+            # dominate the saved model's size and save time.
+            if hasattr(vectorizer, "stop_words_"):
+                del vectorizer.stop_words_
+            vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.pipeline_.predict_proba(texts).astype(np.float32)
@@ -118,7 +126,7 @@ class LinearClassifier(BaseClassifier):
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.pipeline_, path / WEIGHTS_NAME)
+        sio.dump(self.pipeline_, path / WEIGHTS_NAME, compression=zipfile.ZIP_DEFLATED)
         write_config(path, self)
 
     @classmethod

@@ -104,6 +104,23 @@ def split(
     console.print("test share per label: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
 
 
+@corpus_app.command()
+def dedupe(path: CorpusPath = CORPUS) -> None:
+    """Remove near-duplicate passages (keeping the first of each group); rewrites the files."""
+    from protoscan.corpus.schema import load_passages, write_passages
+    from protoscan.corpus.validate import drop_near_duplicates
+
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    per_file = {file: load_passages(file) for file in files}
+    kept, removed = drop_near_duplicates([p for ps in per_file.values() for p in ps])
+    keep_ids = {p.id for p in kept}
+    for file, passages in per_file.items():
+        write_passages([p for p in passages if p.id in keep_ids], file)
+    for first, dropped, similarity in removed:
+        console.print(f"removed {dropped} (near-duplicate of {first}, {similarity:.2f})")
+    console.print(f"{len(removed)} near-duplicate passage(s) removed; {len(kept)} kept")
+
+
 @corpus_app.command("export")
 def export(
     out: Annotated[Path, typer.Argument(help="Output .json (Label Studio) or .jsonl (Prodigy).")],

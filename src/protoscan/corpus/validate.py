@@ -144,3 +144,15 @@ def validate_corpus(path: Path | str) -> ValidationReport:
     passages = [CorpusPassage.from_dict(obj) for _, obj in records]
     validate_passages(passages, report)
     return report
+
+
+def drop_near_duplicates(
+    passages: Sequence[CorpusPassage], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> tuple[list[CorpusPassage], list[tuple[str, str, float]]]:
+    """Keep the first of every near-duplicate group; returns (kept, removed pairs)."""
+    removed: dict[int, tuple[str, str, float]] = {}
+    for i, j, similarity in near_duplicate_pairs([p.text for p in passages], threshold=threshold):
+        if i not in removed and j not in removed:
+            removed[j] = (passages[i].id, passages[j].id, similarity)
+    kept = [p for index, p in enumerate(passages) if index not in removed]
+    return kept, list(removed.values())
