@@ -64,6 +64,7 @@ class TransformerClassifier(BaseClassifier):
         max_steps: int | None = None,
         seed: int = 13,
         class_weighting: bool = True,
+        freeze_embeddings: bool = False,
         device: str = "auto",
         mixed_precision: bool = True,
         quantize: bool = False,
@@ -81,6 +82,7 @@ class TransformerClassifier(BaseClassifier):
         self.max_steps = max_steps
         self.seed = seed
         self.class_weighting = class_weighting
+        self.freeze_embeddings = freeze_embeddings
         self.device = device
         self.mixed_precision = mixed_precision
         self.quantize = quantize
@@ -100,6 +102,7 @@ class TransformerClassifier(BaseClassifier):
             "max_steps",
             "seed",
             "class_weighting",
+            "freeze_embeddings",
             "mixed_precision",
         )
         return {**super().hyperparameters(), **{k: getattr(self, k) for k in keys}}
@@ -136,6 +139,10 @@ class TransformerClassifier(BaseClassifier):
         self.device_ = resolve_device(self.device)
         self._load_base()
         model = self.model_.to(self.device_)
+        if self.freeze_embeddings:
+            # The word-embedding table is most of a multilingual encoder's weights (250k
+            # pieces); freezing it keeps the base's vocabulary intact and cuts optimiser work.
+            model.get_input_embeddings().weight.requires_grad_(False)
         texts = [p.text for p in passages]
         positives = y.sum(axis=0)
         pos_weight = None
@@ -149,7 +156,9 @@ class TransformerClassifier(BaseClassifier):
         if self.max_steps:
             total = min(total, self.max_steps)
         optimizer = torch.optim.AdamW(
-            model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+            [p for p in model.parameters() if p.requires_grad],
+            lr=self.learning_rate,
+            weight_decay=self.weight_decay,
         )
         schedule = get_linear_schedule_with_warmup(
             optimizer, int(total * self.warmup_ratio), max(total, 1)
@@ -179,7 +188,7 @@ class TransformerClassifier(BaseClassifier):
                 scaler.step(optimizer)
                 scaler.update()
                 schedule.step()
-                epoch_loss += float(loss) * len(idx)
+                epoch_loss += float(loss.detach()) * len(idx)
                 step += 1
                 if step >= total:
                     break
