@@ -93,5 +93,47 @@ def check_e5(
     typer.echo(text)
 
 
+@base_app.command("trim")
+def trim(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the trimmed base.")],
+    model: Annotated[
+        Path, typer.Option("--model", "-m", exists=True, file_okay=False, help="Full base model.")
+    ] = DEFAULT_OUTPUT,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="Corpus JSONL files/directories whose vocabulary must be kept."),
+    ] = None,
+) -> None:
+    """Write a vocabulary-trimmed float16 copy of a base for fine-tuning elsewhere."""
+    from protoscan.base.trim import trim_base
+    from protoscan.corpus.schema import load_passages
+
+    texts = [p.text for path in (data or [Path("corpora/passages")]) for p in load_passages(path)]
+    info = trim_base(model, texts, output)
+    err_console.print(
+        f"kept {len(info['keep'])} of {info['full_vocab_size']} pieces for {len(texts)} texts "
+        f"→ {output}"
+    )
+
+
+@base_app.command("untrim")
+def untrim(
+    run: Annotated[Path, typer.Argument(help="Exported run: shard-*.safetensors + config.json.")],
+    trimmed: Annotated[Path, typer.Option(help="The trimmed base it was trained from.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    model: Annotated[
+        Path, typer.Option("--model", "-m", exists=True, file_okay=False, help="Full base model.")
+    ] = DEFAULT_OUTPUT,
+) -> None:
+    """Rebuild a full-vocabulary model directory from a run fine-tuned on a trimmed base."""
+    from protoscan.base.trim import TRIM_INFO, restore_full_model
+    from protoscan.model_card import write_model_card
+
+    info = json.loads((trimmed / TRIM_INFO).read_text(encoding="utf-8"))
+    restore_full_model(run, info, model, output)
+    write_model_card(output)
+    err_console.print(f"model written to {output}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(base_app, name="base")
