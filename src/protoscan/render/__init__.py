@@ -1,0 +1,1 @@
+"""Presentation only: terminal tables and self-contained HTML pages built from library results."""
