@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 PROTOSCAN := $(BIN)/protoscan
 RECIPE ?= training/linear.toml
 MODEL ?= models/default
-SAMPLES := out/samples
+DEMO := out/demo
 
 .PHONY: help install demo test test-all lint format train train-transformer evaluate \
         corpus-validate corpus-stats bench clean
@@ -25,8 +25,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m protoscan.corpus.render --out $(SAMPLES) --limit 6
-	$(PROTOSCAN) extract --format text $(SAMPLES)/*.pdf | head -n 60
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(PROTOSCAN) corpus render --out $(DEMO)/archive
+	$(PROTOSCAN) extract --format text $(DEMO)/archive/doc-jo-01.pdf | head -n 25
+	$(PROTOSCAN) scan $(DEMO)/archive --out $(DEMO)/results.jsonl --model $(MODEL)
+	$(PROTOSCAN) trends $(DEMO)/results.jsonl --by year,authority --plot $(DEMO)/trends.png
+	$(PROTOSCAN) report $(DEMO)/results.jsonl --html $(DEMO)/report.html
+	$(PROTOSCAN) screen $(DEMO)/archive/doc-mun-02.docx --model $(MODEL) \
+		--html $(DEMO)/screen.html || test $$? -eq 3
+	@echo "demo outputs in $(DEMO): results.jsonl, trends.png, report.html, screen.html"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

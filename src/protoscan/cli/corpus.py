@@ -121,6 +121,30 @@ def dedupe(path: CorpusPath = CORPUS) -> None:
     console.print(f"{len(removed)} near-duplicate passage(s) removed; {len(kept)} kept")
 
 
+@corpus_app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the rendered files.")],
+    manifest: Annotated[Path, typer.Option(help="Document manifest.")] = Path(
+        "corpora/documents/manifest.jsonl"
+    ),
+    only: Annotated[
+        list[str] | None, typer.Option(help="Render only these doc_ids (repeatable).")
+    ] = None,
+    all_pdf: Annotated[bool, typer.Option(help="Also render every document as PDF.")] = False,
+) -> None:
+    """Render the synthetic document corpus to PDF/DOCX/TXT (demos, tests, benchmarks)."""
+    from protoscan.corpus.render import render_corpus
+    from protoscan.corpus.schema import iter_jsonl
+
+    entries = [entry for _, entry in iter_jsonl(manifest)]
+    if only:
+        entries = [entry for entry in entries if entry["doc_id"] in set(only)]
+    paths = render_corpus(
+        entries, out, formats=("own", "pdf") if all_pdf else None, source_dir=manifest.parent
+    )
+    err_console.print(f"rendered {len(paths)} file(s) into {out}")
+
+
 @corpus_app.command("export")
 def export(
     out: Annotated[Path, typer.Argument(help="Output .json (Label Studio) or .jsonl (Prodigy).")],
