@@ -30,3 +30,17 @@ def test_scanner_catches_what_it_looks_for() -> None:
     assert UNSAFE.search("state = torch.load(f)")
     assert UNSAFE.search("np.load(p, allow_pickle=True)")
     assert not UNSAFE.search("np.load(p, allow_pickle=False)")
+
+
+def test_outbound_connections_are_blocked_in_tests() -> None:
+    import socket
+
+    import pytest
+
+    from conftest import NetworkBlockedError
+
+    with pytest.raises(NetworkBlockedError):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    with pytest.raises(NetworkBlockedError):
+        socket.getaddrinfo("huggingface.co", 443)
+
