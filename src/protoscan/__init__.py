@@ -16,6 +16,7 @@ __all__ = [
     "Page",
     "Passage",
     "ProtoscanError",
+    "Section",
     "__version__",
 ]
 

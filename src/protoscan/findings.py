@@ -28,6 +28,7 @@ __all__ = [
 
 #: Section kind → voice in supervisory (JO/IVO) decisions.
 _SUPERVISOR_VOICES = {
+    "preamble": "record",  # letterhead, addressee and title lines
     "complaint": "complainant",
     "law": "law",
     "investigation": "municipality",

@@ -1,0 +1,214 @@
+"""Is a label becoming more or less common over the years? Two answers per label.
+
+- **Mann–Kendall trend test** on the yearly rates (share of documents with the label):
+  Kendall's τ between year and rate, with its two-sided p-value (``scipy.stats.kendalltau``).
+  It uses only the order of the yearly rates, so a year with 3 documents weighs as much as
+  one with 300.
+- **Logistic regression** of "document has the label" on year, fitted by Newton–IRLS on
+  the yearly counts (the same estimate as one row per document). The slope is the change in
+  log-odds per year, reported with its 95 % Wald confidence interval and as an odds ratio
+  per year; unlike Mann–Kendall it weighs years by their number of documents.
+
+Neither test accounts for a changing mix of authorities or document types over the years.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LogisticTrend", "TrendResult", "label_trends", "logistic_trend", "mann_kendall"]
+
+_Z95 = 1.959963984540054
+#: A slope this steep (log-odds per year) means the fit ran away: the data are separable.
+_SEPARATION = 25.0
+
+
+@dataclass(frozen=True)
+class LogisticTrend:
+    """Slope per year in log-odds with its standard error, 95 % Wald CI and p-value."""
+
+    slope: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    odds_ratio: float
+    intercept: float
+    iterations: int
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    """Both trend statistics for one label; ``None`` where a statistic is not estimable,
+    with the reason in ``note``."""
+
+    label: str
+    label_name: str
+    years: int
+    first_year: int | None
+    last_year: int | None
+    documents: int
+    with_label: int
+    mk_tau: float | None
+    mk_p: float | None
+    slope: float | None
+    slope_ci_low: float | None
+    slope_ci_high: float | None
+    slope_p: float | None
+    odds_ratio: float | None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def mann_kendall(years: Sequence[float], rates: Sequence[float]) -> tuple[float, float] | None:
+    """Kendall's τ between time and value, and its two-sided p-value.
+
+    Returns:
+        ``(tau, p)``, or ``None`` with fewer than 3 points or constant rates.
+    """
+    from scipy.stats import kendalltau
+
+    if len(years) < 3 or len(set(rates)) < 2:
+        return None
+    result = kendalltau(years, rates)
+    if not np.isfinite(result.statistic):
+        return None
+    return float(result.statistic), float(result.pvalue)
+
+
+def logistic_trend(
+    years: Sequence[float],
+    successes: Sequence[int],
+    trials: Sequence[int],
+    *,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> LogisticTrend | None:
+    """Binomial logistic regression ``logit p = a + b · (year − mean year)`` by Newton–IRLS.
+
+    Args:
+        years: The x values (one per group; usually calendar years).
+        successes: Documents with the label per year.
+        trials: Documents per year.
+
+    Returns:
+        The slope ``b`` per year with a 95 % Wald interval, or ``None`` when it is not
+        estimable: fewer than two years, no or only positive documents, or (quasi-)complete
+        separation (the fit diverges).
+
+    Example:
+        >>> fit = logistic_trend([2018, 2019, 2020, 2021], [2, 5, 9, 14], [20, 20, 20, 20])
+        >>> fit.slope > 0 and fit.ci_low > 0
+        True
+    """
+    x = np.asarray(years, dtype=float)
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    keep = n > 0
+    x, k, n = x[keep], k[keep], n[keep]
+    if len(np.unique(x)) < 2 or k.sum() == 0 or k.sum() == n.sum():
+        return None
+    design = np.column_stack([np.ones_like(x), x - np.average(x, weights=n)])
+    rate = k.sum() / n.sum()
+    beta = np.array([math.log(rate / (1 - rate)), 0.0])
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        weight = n * p * (1 - p)
+        information = design.T @ (design * weight[:, None])
+        gradient = design.T @ (k - n * p)
+        try:
+            step = np.linalg.solve(information, gradient)
+        except np.linalg.LinAlgError:
+            return None
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or abs(beta[1]) > _SEPARATION:
+            return None
+        if np.max(np.abs(step)) < tol:
+            break
+    else:
+        return None
+    p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+    information = design.T @ (design * (n * p * (1 - p))[:, None])
+    try:
+        covariance = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        return None
+    se = math.sqrt(covariance[1, 1])
+    slope = float(beta[1])
+    z = slope / se if se > 0 else math.inf
+    return LogisticTrend(
+        slope=slope,
+        se=se,
+        ci_low=slope - _Z95 * se,
+        ci_high=slope + _Z95 * se,
+        p_value=math.erfc(abs(z) / math.sqrt(2)),
+        odds_ratio=math.exp(slope),
+        intercept=float(beta[0]),
+        iterations=iterations,
+    )
+
+
+def label_trends(documents: Sequence[dict[str, Any]], labels: Sequence[str]) -> list[TrendResult]:
+    """Mann–Kendall and logistic-regression trends over years, one result per label.
+
+    Documents without a year are left out.
+
+    Args:
+        documents: Document records of a scan.
+        labels: Label ids.
+
+    Example:
+        >>> docs = [{"year": 2015 + i, "labels": ["delay"] * (i % 2)} for i in range(6)]
+        >>> label_trends(docs, ["delay"])[0].years
+        6
+    """
+    from protoscan.analysis.tables import label_name
+
+    dated = [d for d in documents if d.get("year") is not None]
+    per_year = Counter(int(d["year"]) for d in dated)
+    years = sorted(per_year)
+    trials = [per_year[y] for y in years]
+    results = []
+    for label in labels:
+        counts = Counter(int(d["year"]) for d in dated if label in (d.get("labels") or ()))
+        successes = [counts[y] for y in years]
+        rates = [k / n for k, n in zip(successes, trials, strict=True)]
+        mk = mann_kendall(years, rates)
+        fit = logistic_trend(years, successes, trials)
+        notes = []
+        if mk is None:
+            notes.append("Mann–Kendall needs ≥ 3 years with varying rates")
+        if fit is None:
+            notes.append(
+                "no slope: needs ≥ 2 years and both documents with and without the label, "
+                "without perfect separation"
+            )
+        results.append(
+            TrendResult(
+                label=label,
+                label_name=label_name(label),
+                years=len(years),
+                first_year=years[0] if years else None,
+                last_year=years[-1] if years else None,
+                documents=len(dated),
+                with_label=sum(successes),
+                mk_tau=round(mk[0], 4) if mk else None,
+                mk_p=float(f"{mk[1]:.4g}") if mk else None,
+                slope=round(fit.slope, 4) if fit else None,
+                slope_ci_low=round(fit.ci_low, 4) if fit else None,
+                slope_ci_high=round(fit.ci_high, 4) if fit else None,
+                slope_p=float(f"{fit.p_value:.4g}") if fit else None,
+                odds_ratio=round(fit.odds_ratio, 4) if fit else None,
+                note="; ".join(notes),
+            )
+        )
+    return results

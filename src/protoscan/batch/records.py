@@ -1,0 +1,279 @@
+"""One document end to end (read → tag → findings) into JSON-ready result records.
+
+A scan result holds two kinds of record, told apart by ``record``:
+
+- ``"passage"``: one per passage, with the document's metadata, where the passage sits
+  (section, voice, pages, offsets), its text, its labels and every label's score;
+- ``"document"``: one per document, with the metadata, the findings (labels that count in
+  the document's voice, their passage counts), the complainant's allegations and the
+  outcome.
+
+``process_document`` is the unit of work of every runner: it takes a path and returns plain
+dicts, so a local process pool and a distributed backend can both call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from protoscan.document import Document
+from protoscan.errors import ProcessingLimitError, ProtoscanError
+
+__all__ = [
+    "COLUMN_TYPES",
+    "DOCUMENT_FIELDS",
+    "PASSAGE_FIELDS",
+    "document_records",
+    "failure_entry",
+    "process_document",
+]
+
+_META_FIELDS = (
+    "doc_id",
+    "source",
+    "sha256",
+    "authority",
+    "doc_type",
+    "dnr",
+    "decision_date",
+    "year",
+    "municipality",
+    "body",
+    "outcome",
+    "law_version",
+)
+#: Keys of a passage record, in output order.
+PASSAGE_FIELDS: tuple[str, ...] = (
+    "record",
+    *_META_FIELDS,
+    "passage_id",
+    "section",
+    "section_kind",
+    "voice",
+    "page_numbers",
+    "start_char",
+    "end_char",
+    "text",
+    "labels",
+    "scores",
+)
+#: Keys of a document record, in output order.
+DOCUMENT_FIELDS: tuple[str, ...] = (
+    "record",
+    *_META_FIELDS,
+    "engine",
+    "n_pages",
+    "n_passages",
+    "labels",
+    "label_counts",
+    "alleged_counts",
+)
+#: Every column of a result table and its value type (for Parquet and CSV round trips).
+COLUMN_TYPES: dict[str, str] = {
+    **{name: "str" for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)},
+    "year": "int",
+    "n_pages": "int",
+    "n_passages": "int",
+    "start_char": "int",
+    "end_char": "int",
+    "page_numbers": "list_int",
+    "labels": "list_str",
+    "scores": "map_float",
+    "label_counts": "map_int",
+    "alleged_counts": "map_int",
+}
+
+_MODELS: dict[str, Any] = {}
+
+
+def _metadata(doc: Document, source: str) -> dict[str, Any]:
+    meta = doc.metadata
+    return {
+        "doc_id": doc.doc_id,
+        "source": source,
+        "sha256": doc.sha256,
+        "authority": meta.authority,
+        "doc_type": meta.doc_type,
+        "dnr": meta.dnr,
+        "decision_date": meta.decision_date,
+        "year": meta.year,
+        "municipality": meta.municipality,
+        "body": meta.body,
+        "outcome": meta.outcome,
+        "law_version": meta.law_version,
+    }
+
+
+def document_records(doc: Document, labels: tuple[str, ...], *, source: str) -> list[dict]:
+    """Result records of a tagged document: its document record, then one per passage.
+
+    Args:
+        doc: A document whose passages carry labels and scores (``tag_documents``).
+        labels: The model's label ids; every count and score map lists all of them.
+        source: The path to record as the document's source.
+
+    Returns:
+        JSON-ready dicts with the keys of ``DOCUMENT_FIELDS`` and ``PASSAGE_FIELDS``.
+    """
+    from protoscan.findings import document_findings, voice_of
+
+    meta = _metadata(doc, source)
+    findings = document_findings(doc)
+    records: list[dict] = [
+        {
+            "record": "document",
+            **meta,
+            "engine": doc.engine,
+            "n_pages": len(doc.pages),
+            "n_passages": len(doc.passages),
+            "labels": [label for label in labels if label in findings.labels],
+            "label_counts": {label: findings.labels.get(label, 0) for label in labels},
+            "alleged_counts": {label: findings.alleged.get(label, 0) for label in labels},
+        }
+    ]
+    for passage in doc.passages:
+        scores = {s.label: s.score for s in passage.scores}
+        records.append(
+            {
+                "record": "passage",
+                **meta,
+                "passage_id": passage.id,
+                "section": passage.section,
+                "section_kind": passage.section_kind,
+                "voice": voice_of(doc.metadata.authority, passage.section_kind),
+                "page_numbers": list(passage.page_numbers),
+                "start_char": passage.start_char,
+                "end_char": passage.end_char,
+                "text": passage.text,
+                "labels": list(passage.labels),
+                "scores": {label: scores.get(label) for label in labels},
+            }
+        )
+    return records
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm inside the document's work; a BaseException so that library
+    ``except Exception`` blocks cannot swallow it."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with ``_Timeout`` (main thread, POSIX only)."""
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _alarm(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _classifier(model: Any) -> Any:
+    if not isinstance(model, (str, Path)):
+        return model
+    key = str(Path(model).resolve())
+    if key not in _MODELS:
+        from protoscan.classify.model_dir import load_classifier
+
+        _MODELS[key] = load_classifier(model)
+    return _MODELS[key]
+
+
+def process_document(
+    path: Path | str,
+    *,
+    engine: str = "pdfplumber",
+    model: Any,
+    max_pages: int | None = None,
+    timeout: float | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """Read, tag and summarise one file into result records.
+
+    Args:
+        path: The document file.
+        engine: PDF text engine (``"pdfplumber"`` or ``"pdfium"``).
+        model: A fitted classifier, or a model directory (loaded once per process).
+        max_pages: Refuse PDFs with more pages (``ProcessingLimitError``).
+        timeout: Give up after this many seconds (``ProcessingLimitError``); enforced with
+            ``SIGALRM`` when called on a process's main thread, as pool workers are.
+        source: Path to record as the source; defaults to ``str(path)``.
+
+    Returns:
+        ``{"sha256", "records", "seconds"}``: the file's hash, its document record followed
+        by its passage records, and the wall time spent.
+
+    Raises:
+        ProtoscanError: The file could not be read (the subclass says why) or took too long.
+
+    Example:
+        >>> result = process_document("beslut.pdf", model="models/default")  # doctest: +SKIP
+        >>> result["records"][0]["labels"]  # doctest: +SKIP
+        ['child_perspective', 'delay']
+    """
+    from protoscan.findings import tag_documents
+    from protoscan.pipeline import read_document
+
+    started = time.perf_counter()
+    classifier = _classifier(model)
+    try:
+        with _deadline(timeout):
+            doc = read_document(path, engine=engine, max_pages=max_pages)
+            (tagged,) = tag_documents([doc], classifier)
+            records = document_records(
+                tagged, tuple(classifier.labels_), source=source or str(path)
+            )
+    except _Timeout:
+        raise ProcessingLimitError(
+            path, f"took longer than the {timeout:g} s limit per document; raise --timeout"
+        ) from None
+    return {
+        "sha256": tagged.sha256,
+        "records": records,
+        "seconds": round(time.perf_counter() - started, 4),
+    }
+
+
+def failure_entry(
+    path: Path | str, sha256: str | None, error: BaseException | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A journal entry for a file that could not be processed.
+
+    Args:
+        path: The file.
+        sha256: Its content hash, ``None`` if it could not be read.
+        error: The exception; its ``code`` (``ProtoscanError``) or ``internal_error``, its
+            class name and its message are recorded.
+        **fields: ``code``, ``type`` and ``message`` to use instead of the error's.
+    """
+    code = error.code if isinstance(error, ProtoscanError) else "internal_error"
+    entry = {
+        "kind": "failure",
+        "sha256": sha256,
+        "path": str(path),
+        "code": code,
+        "type": type(error).__name__ if error is not None else None,
+        "message": str(error) if error is not None else "",
+    }
+    entry.update(fields)
+    return entry

@@ -1,0 +1,667 @@
+"""The local runner: a process pool over the work list, writing through the journal.
+
+Each worker loads the model once (pool initializer) and runs ``process_document`` on one
+file at a time; it returns a journal entry (document records or a failure) and never
+raises. The parent is the only writer of the journal. Workers announce each file they
+start on a queue, so the parent knows which file runs where and since when, and can
+enforce the time limit even when a worker is stuck in native code: the soft limit is
+``SIGALRM`` inside the worker, the hard limit kills the worker. A worker that dies
+(segfault, out of memory) breaks the pool; the files it might have been reading are then
+retried one at a time, so only the file that really kills a worker is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from protoscan.batch.records import failure_entry, process_document
+from protoscan.batch.store import (
+    Journal,
+    journal_path,
+    manifest_path,
+    result_format,
+    write_atomic,
+    write_results,
+)
+from protoscan.batch.worklist import collect_inputs, file_sha256
+from protoscan.errors import (
+    ConfigError,
+    IngestError,
+    NotAFileError,
+    ProcessingLimitError,
+    ProtoscanError,
+)
+
+__all__ = [
+    "ScanOptions",
+    "ScanProgress",
+    "ScanSummary",
+    "model_fingerprint",
+    "run_scan",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Modules the fork server imports once, so workers start without re-importing them
+#: (importing scikit-learn/skops or torch takes seconds; loading a model is fast after that).
+_PRELOAD = [
+    "protoscan.batch.records",
+    "protoscan.pipeline",
+    "protoscan.findings",
+    "spacy",  # imported lazily by the sentence splitter; takes seconds
+    "spacy.lang.sv",
+]
+_BACKEND_PRELOAD = {
+    "linear": [
+        "protoscan.classify.linear",
+        "skops.io",
+        "sklearn.pipeline",
+        "sklearn.feature_extraction.text",
+        "sklearn.linear_model",
+        "sklearn.multiclass",
+    ],
+    "transformer": ["protoscan.classify.transformer", "torch", "transformers"],
+}
+#: Tasks in flight per worker: one running and one queued, so no worker waits for the parent.
+_QUEUED_PER_WORKER = 2
+#: How often the parent wakes up to check deadlines and worker start messages (seconds).
+_POLL = 0.25
+#: Model-directory files that do not change predictions (left out of the fingerprint).
+_NOT_FINGERPRINTED = frozenset({"metrics.json", "MODEL_CARD.md", "README.md"})
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How to scan; validated on construction.
+
+    Args:
+        model: Model directory (``config.json`` plus weights).
+        engine: PDF text engine, ``"pdfplumber"`` or ``"pdfium"``.
+        workers: Worker processes; ``None`` means ``os.cpu_count()``.
+        max_pages: Refuse PDFs with more pages.
+        timeout: Seconds allowed per document.
+        retry_failed: Process files the journal records as failed again.
+        glob: Keep only files (found in folders) whose name matches this pattern.
+    """
+
+    model: Path = Path("models/default")
+    engine: str = "pdfplumber"
+    workers: int | None = None
+    max_pages: int | None = None
+    timeout: float | None = None
+    retry_failed: bool = False
+    glob: str | None = None
+
+    def __post_init__(self) -> None:
+        from protoscan.pipeline import ENGINES
+
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}; got {self.engine!r}")
+        if self.workers is not None and self.workers < 1:
+            raise ConfigError(f"workers must be an integer ≥ 1; got {self.workers}")
+        if self.max_pages is not None and self.max_pages < 1:
+            raise ConfigError(f"max_pages must be an integer ≥ 1; got {self.max_pages}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ConfigError(f"timeout must be a number of seconds > 0; got {self.timeout}")
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """Sent to ``on_progress`` at the start and after every finished file."""
+
+    total: int
+    completed: int
+    failed: int
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What a scan did; ``failures`` covers every input that has failed, in this run or an
+    earlier one."""
+
+    results: Path
+    journal: Path
+    manifest: Path
+    inputs: int
+    documents: int
+    records: int
+    processed: int
+    skipped: int
+    duplicates: int
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    documents_per_second: float | None = None
+    discarded_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class _Task:
+    path: Path
+    sha256: str
+    quarantined: bool = False
+    started: float | None = None
+
+
+# -- model identity ------------------------------------------------------------------------
+
+
+def model_fingerprint(model_dir: Path) -> dict[str, Any]:
+    """Identify a model directory: backend, labels, thresholds, training data hash and a
+    SHA-256 over the files that determine its predictions.
+
+    Raises:
+        ModelLoadError: The directory is not a protoscan model.
+    """
+    from protoscan.classify.model_dir import read_config
+
+    model_dir = Path(model_dir)
+    config = read_config(model_dir)
+    digest = hashlib.sha256()
+    for path in sorted(model_dir.iterdir()):
+        if path.is_file() and path.name not in _NOT_FINGERPRINTED:
+            digest.update(path.name.encode() + b"\0" + file_sha256(path).encode() + b"\0")
+    training = config.get("training") or {}
+    return {
+        "dir": str(model_dir),
+        "backend": config["backend"],
+        "labels": list(config["labels"]),
+        "thresholds": config["thresholds"],
+        "data_sha256": training.get("data_sha256"),
+        "recipe": config.get("recipe"),
+        "fingerprint": digest.hexdigest(),
+    }
+
+
+# -- worker side ---------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(model_dir: str, threads: int, started: Any) -> None:
+    """Pool initializer: load the model once and cap math-library threads."""
+    _WORKER["started"] = started
+    try:
+        from threadpoolctl import threadpool_limits
+
+        _WORKER["limits"] = threadpool_limits(threads)
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        pass
+    try:
+        from protoscan.classify.model_dir import load_classifier
+
+        _WORKER["model"] = load_classifier(model_dir)
+    except Exception as error:  # reported per task: a failed initializer breaks the pool
+        _WORKER["error"] = error
+        return
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+    _warm_up(_WORKER["model"])
+
+
+def _warm_up(model: Any) -> None:
+    """Run a tiny document through the pipeline, so that lazy set-up (the spaCy pipeline,
+    the model's first call) is not charged to the first real document's time limit."""
+    from protoscan.document import Page
+    from protoscan.findings import tag_documents
+    from protoscan.ingest import ExtractedText
+    from protoscan.structure import build_document
+    from protoscan.structure.segment import get_nlp
+
+    text = "Bedömning\n\nNämnden har inte talat med barnet. Beslutet saknar motivering."
+    try:
+        get_nlp()  # built on the first paragraph long enough to need sentence windows
+        extracted = ExtractedText(text, (Page(1, 0, len(text)),), "txt", "text", "0" * 64, None)
+        tag_documents([build_document(extracted)], model)
+    except Exception:  # only a warm-up: real documents report their own errors
+        logger.debug("worker warm-up failed", exc_info=True)
+
+
+def _work(path: str, sha256: str, engine: str, max_pages: int | None, timeout: float | None):
+    """One task: a journal entry for ``path``; never raises for a bad document."""
+    if "error" in _WORKER:
+        return {"kind": "fatal", "message": str(_WORKER["error"])}
+    _WORKER["started"].put((sha256, os.getpid()))
+    try:
+        result = process_document(
+            path, engine=engine, model=_WORKER["model"], max_pages=max_pages, timeout=timeout
+        )
+    except Exception as error:
+        entry = failure_entry(path, sha256, error)
+        if entry["code"] == "internal_error":
+            import traceback
+
+            entry["traceback"] = traceback.format_exc(limit=-8)
+        return entry
+    return {
+        "kind": "document",
+        "sha256": sha256,
+        "path": path,
+        "seconds": result["seconds"],
+        "records": result["records"],
+    }
+
+
+# -- parent side ---------------------------------------------------------------------------
+
+
+def _context(backend: str) -> multiprocessing.context.BaseContext:
+    """Fork server where there is one (the preload only applies when it first starts)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD + _BACKEND_PRELOAD.get(backend, []))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class _Pool:
+    """A process pool plus the queue on which workers announce the task they start."""
+
+    def __init__(self, n_workers: int, options: ScanOptions, backend: str) -> None:
+        context = _context(backend)
+        # A SimpleQueue writes synchronously, so a start message is not lost when the
+        # worker dies right after sending it.
+        self.started: Any = context.SimpleQueue()
+        threads = max(1, (os.cpu_count() or 1) // n_workers)
+        self.executor = ProcessPoolExecutor(
+            max_workers=n_workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(str(options.model), threads, self.started),
+        )
+        self.pids: dict[str, int] = {}
+
+    def submit(self, task: _Task, options: ScanOptions) -> Future:
+        return self.executor.submit(
+            _work, str(task.path), task.sha256, options.engine, options.max_pages, options.timeout
+        )
+
+    def drain_started(self, tasks: dict[str, _Task]) -> None:
+        while True:
+            try:
+                if self.started.empty():
+                    return
+                sha256, pid = self.started.get()
+            except (OSError, ValueError, EOFError):
+                return
+            if sha256 in tasks and tasks[sha256].started is None:
+                tasks[sha256].started = time.monotonic()
+                self.pids[sha256] = pid
+
+    def kill(self, sha256: str) -> None:
+        pid = self.pids.get(sha256)
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def close(self, *, wait_for: bool = True) -> None:
+        self.executor.shutdown(wait=wait_for, cancel_futures=True)
+        self.started.close()
+
+
+#: Extra seconds past ``--timeout`` before the parent kills a worker that did not stop.
+HARD_LIMIT_GRACE = 5.0
+
+
+def _hard_limit(timeout: float) -> float:
+    """When the parent kills a worker that ignores the soft limit (stuck in native code)."""
+    return timeout + max(HARD_LIMIT_GRACE, 0.5 * timeout)
+
+
+def _hash_inputs(
+    inputs: Sequence[Path], journal: Journal
+) -> tuple[list[tuple[Path, str]], list[dict[str, str]], list[str]]:
+    """Unique (path, sha256) pairs in input order, duplicates, and keys of unreadable files
+    (their failures are written to the journal here)."""
+    unique: list[tuple[Path, str]] = []
+    first_path: dict[str, Path] = {}
+    duplicates: list[dict[str, str]] = []
+    unreadable: list[str] = []
+    for path in inputs:
+        try:
+            if not path.is_file():  # a FIFO or device would block the parent on open()
+                raise NotAFileError(path)
+            sha256 = file_sha256(path)
+        except (OSError, IngestError) as error:
+            unreadable.append(f"path:{path}")
+            if journal.get(None, path) is None:
+                if isinstance(error, OSError):
+                    reason = error.strerror or str(error)
+                    error = IngestError(path, f"cannot be read ({reason}); check permissions")
+                journal.append(failure_entry(path, None, error))
+            continue
+        if sha256 in first_path:
+            duplicates.append({"path": str(path), "same_as": str(first_path[sha256])})
+            continue
+        first_path[sha256] = path
+        unique.append((path, sha256))
+    return unique, duplicates, unreadable
+
+
+def run_scan(
+    paths: Sequence[Path | str],
+    out: Path | str,
+    options: ScanOptions | None = None,
+    *,
+    on_progress: Callable[[ScanProgress], None] | None = None,
+) -> ScanSummary:
+    """Tag every document under ``paths`` and write the results to ``out``.
+
+    Finished files are appended to ``out``'s journal as they complete, so a killed scan
+    resumes where it stopped when run again with the same ``out``; files already done (by
+    content hash) are skipped, as are recorded failures unless ``options.retry_failed``.
+    At the end the result file and ``OUT.manifest.json`` are written. The result file holds
+    the documents of this run's inputs (a file whose content appears twice is read once,
+    under its first path); the journal may hold more.
+
+    Args:
+        paths: Files and folders (searched recursively).
+        out: Result file, ``.jsonl``, ``.parquet`` or ``.csv``.
+        options: Model, engine, workers, limits.
+        on_progress: Called with a ``ScanProgress`` at the start and after every file.
+
+    Returns:
+        Counts, timings and the failures (every input that failed, now or before).
+
+    Raises:
+        InputNotFoundError, IngestError: A path is missing or no documents were found.
+        ConfigError: Bad options, or the journal belongs to another model or engine.
+        ModelLoadError: The model directory cannot be loaded.
+
+    Example:
+        >>> summary = run_scan(["arkiv/"], "resultat.parquet")  # doctest: +SKIP
+        >>> summary.documents, len(summary.failures)  # doctest: +SKIP
+        (1243, 7)
+    """
+    options = options or ScanOptions()
+    out = Path(out)
+    fmt = result_format(out)
+    started_wall = time.time()
+    started = time.monotonic()
+    inputs = collect_inputs(paths, glob=options.glob)
+    model = model_fingerprint(options.model)
+    header = {
+        "engine": options.engine,
+        "model": {k: model[k] for k in ("backend", "labels", "fingerprint")},
+    }
+    journal = Journal(journal_path(out), header)
+    unique, duplicates, unreadable = _hash_inputs(inputs, journal)
+
+    todo: list[_Task] = []
+    for path, sha256 in unique:
+        entry = journal.get(sha256, path)
+        if entry is None or (entry.kind == "failure" and options.retry_failed):
+            todo.append(_Task(path, sha256))
+    skipped = len(unique) - len(todo)
+    progress = ScanProgress(total=len(todo), completed=0, failed=0)
+    if on_progress:
+        on_progress(progress)
+
+    processing_started = time.monotonic()
+    first_done: list[float] = []
+    processed = (
+        _process(todo, journal, options, model["backend"], progress, on_progress, first_done)
+        if todo
+        else 0
+    )
+    processing_seconds = time.monotonic() - processing_started
+    timing = {"processing_seconds": round(processing_seconds, 3)}
+    if first_done:
+        # Starting the workers (imports, model) is paid once; the rate after the first
+        # file is what a large archive will see.
+        startup = first_done[0] - processing_started
+        timing["first_document_seconds"] = round(startup, 3)
+        if processed > 1 and processing_seconds > startup:
+            timing["documents_per_second_after_first"] = round(
+                (processed - 1) / (processing_seconds - startup), 3
+            )
+
+    documents = []
+    failures = []
+    for path, sha256 in unique:
+        entry = journal.get(sha256, path)
+        if entry is None:  # pragma: no cover - every task ends in an entry
+            continue
+        if entry.kind == "document":
+            documents.append(entry)
+        else:
+            failures.append(entry.failure)
+    failures += [journal.entries[key].failure for key in unreadable]
+    failures.sort(key=lambda f: f["path"])
+    documents.sort(key=lambda e: e.sha256)
+    n_records = write_results(
+        (journal.read_records(entry) for entry in documents), out, model["labels"]
+    )
+    seconds = time.monotonic() - started
+    summary = ScanSummary(
+        results=out,
+        journal=journal.path,
+        manifest=manifest_path(out),
+        inputs=len(inputs),
+        documents=len(documents),
+        records=n_records,
+        processed=processed,
+        skipped=skipped,
+        duplicates=len(duplicates),
+        failures=failures,
+        seconds=round(seconds, 3),
+        documents_per_second=(
+            round(processed / processing_seconds, 3) if processed and processing_seconds else None
+        ),
+        discarded_bytes=journal.discarded_bytes,
+    )
+    _write_manifest(summary, options, model, fmt, duplicates, started_wall, timing)
+    return summary
+
+
+def _process(
+    todo: list[_Task],
+    journal: Journal,
+    options: ScanOptions,
+    backend: str,
+    progress: ScanProgress,
+    on_progress: Callable[[ScanProgress], None] | None,
+    first_done: list[float],
+) -> int:
+    """Run ``todo`` through worker processes; returns how many files were finished and
+    appends the time the first one finished to ``first_done``."""
+    n_workers = min(options.n_workers, len(todo))
+    pending: deque[_Task] = deque(todo)
+    suspects: deque[_Task] = deque()
+    in_flight: dict[Future, _Task] = {}
+    pool: _Pool | None = None
+    completed = failed = 0
+    empty_crashes = 0  # pools in a row that broke before any file started
+
+    def finish(entry: dict[str, Any]) -> None:
+        nonlocal completed, failed
+        journal.append(entry)
+        completed += 1
+        if completed == 1:
+            first_done.append(time.monotonic())
+        failed += entry["kind"] == "failure"
+        if on_progress:
+            on_progress(ScanProgress(progress.total, completed, failed, entry.get("path")))
+
+    def break_pool(reason: str, culprits: frozenset[str] = frozenset()) -> None:
+        """The pool is gone. After a timeout the other files were innocent and go back in
+        the queue; after a crash each file that had started is a suspect, retried alone,
+        and a file that kills a worker while alone is recorded as failed. Files that had
+        not started go back in the queue."""
+        nonlocal pool, empty_crashes
+        if reason == "crash":
+            if any(task.started is not None for task in in_flight.values()):
+                empty_crashes = 0
+            else:
+                empty_crashes += 1
+                if empty_crashes >= 2:
+                    raise ProtoscanError(
+                        "worker processes die before they start on a document; the "
+                        "environment cannot run them (see the messages above), so no file "
+                        "was marked as failed"
+                    )
+        for task in list(in_flight.values()):
+            if task.sha256 in culprits:
+                continue
+            if reason == "timeout" or task.started is None:
+                pending.appendleft(task)  # innocent, or never began: run it again
+            elif task.quarantined:
+                finish(
+                    failure_entry(
+                        task.path,
+                        task.sha256,
+                        code="worker_crashed",
+                        type="WorkerCrashed",
+                        message=f"{task.path}: the worker process died while reading it "
+                        "(a crash in a native library, or out of memory)",
+                    )
+                )
+            else:
+                suspects.append(task)
+            task.started = None
+        in_flight.clear()
+        if pool is not None:
+            pool.close(wait_for=False)
+        pool = None
+
+    try:
+        while pending or suspects or in_flight:
+            if pool is None:
+                pool = _Pool(n_workers, options, backend)
+            if suspects and not in_flight:
+                task = suspects.popleft()
+                task.quarantined = True
+                in_flight[pool.submit(task, options)] = task
+            while not suspects and pending and len(in_flight) < _QUEUED_PER_WORKER * n_workers:
+                task = pending.popleft()
+                in_flight[pool.submit(task, options)] = task
+            done, _ = wait(list(in_flight), timeout=_POLL, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                task = in_flight[future]
+                try:
+                    entry = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as error:  # e.g. a result that could not be sent back
+                    entry = failure_entry(task.path, task.sha256, error)
+                del in_flight[future]
+                if entry["kind"] == "fatal":
+                    from protoscan.errors import ModelLoadError
+
+                    raise ModelLoadError(f"{options.model}: {entry['message']}")
+                finish(entry)
+            if broken:
+                pool.drain_started({task.sha256: task for task in in_flight.values()})
+                break_pool("crash")
+                continue
+            by_sha = {task.sha256: task for task in in_flight.values()}
+            pool.drain_started(by_sha)
+            if options.timeout is None:
+                continue
+            now = time.monotonic()
+            stuck = {
+                task.sha256
+                for task in in_flight.values()
+                if task.started is not None and now - task.started > _hard_limit(options.timeout)
+            }
+            if stuck:
+                for sha256 in stuck:
+                    pool.kill(sha256)
+                    task = by_sha[sha256]
+                    finish(
+                        failure_entry(
+                            task.path,
+                            sha256,
+                            ProcessingLimitError(
+                                task.path,
+                                f"did not finish within the {options.timeout:g} s limit and its "
+                                "worker did not respond, so it was stopped; raise --timeout",
+                            ),
+                        )
+                    )
+                break_pool("timeout", frozenset(stuck))
+    finally:
+        if pool is not None:
+            pool.close(wait_for=not in_flight)
+    return completed
+
+
+def _write_manifest(
+    summary: ScanSummary,
+    options: ScanOptions,
+    model: dict[str, Any],
+    fmt: str,
+    duplicates: list[dict[str, str]],
+    started_wall: float,
+    timing: dict[str, float],
+) -> None:
+    import datetime as dt
+    import json
+
+    from protoscan.classify.model_dir import library_versions
+
+    versions = library_versions()
+    for name in ("pyarrow", "pdfplumber", "pypdfium2", "spacy"):
+        try:
+            from importlib import metadata
+
+            versions[name] = metadata.version(name)
+        except Exception:  # pragma: no cover - optional libraries
+            continue
+
+    def stamp(seconds: float) -> str:
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat(timespec="seconds")
+
+    manifest = {
+        "results": summary.results.name,
+        "format": fmt,
+        "journal": summary.journal.name,
+        "model": model,
+        "engine": options.engine,
+        "max_pages": options.max_pages,
+        "timeout": options.timeout,
+        "workers": options.n_workers,
+        "glob": options.glob,
+        "retry_failed": options.retry_failed,
+        "versions": versions,
+        "inputs": summary.inputs,
+        "duplicates": duplicates,
+        "done": summary.documents,
+        "failed": len(summary.failures),
+        "records": summary.records,
+        "processed_this_run": summary.processed,
+        "skipped_already_done": summary.skipped,
+        "discarded_journal_bytes": summary.discarded_bytes,
+        "errors": summary.failures,
+        "started": stamp(started_wall),
+        "finished": stamp(started_wall + summary.seconds),
+        "seconds": summary.seconds,
+        **timing,
+        "documents_per_second": summary.documents_per_second,
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    write_atomic(summary.manifest, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,399 @@
+"""The resumable result store: an append-only journal and the result files built from it.
+
+The journal (``RESULTS.journal.jsonl``) is the only durable state of a scan. Its first line
+is a header naming the model and engine; every later line is one finished file, written
+with a single ``write`` and ``fsync``:
+
+- ``{"kind": "document", "sha256", "path", "seconds", "records": [...]}``, or
+- ``{"kind": "failure", "sha256", "path", "code", "type", "message"}``.
+
+A file counts as done only when its line is complete and parses. On opening, a truncated
+last line (a killed run) is cut off; the latest line for a file wins, so a retried failure
+is simply appended. The result file (``.jsonl``, ``.parquet`` or ``.csv``) is rebuilt from
+the journal into a temporary file and renamed into place, sorted by sha256 and passage
+offset, so the same input gives byte-identical results.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from protoscan.batch.records import COLUMN_TYPES, DOCUMENT_FIELDS, PASSAGE_FIELDS
+from protoscan.errors import ConfigError, DataError
+
+__all__ = [
+    "RESULT_FORMATS",
+    "Journal",
+    "JournalEntry",
+    "journal_path",
+    "manifest_path",
+    "read_results",
+    "result_format",
+    "write_atomic",
+    "write_results",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Result file suffix → format name.
+RESULT_FORMATS: dict[str, str] = {".jsonl": "jsonl", ".parquet": "parquet", ".csv": "csv"}
+JOURNAL_VERSION = 1
+#: Documents per Parquet row group (row groups are fixed so output stays byte-identical).
+_PARQUET_DOCS_PER_GROUP = 500
+_CSV_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((*PASSAGE_FIELDS, *DOCUMENT_FIELDS)))
+
+
+def result_format(path: Path) -> str:
+    """The format of a result path, from its suffix; ``ConfigError`` for anything else."""
+    try:
+        return RESULT_FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ConfigError(
+            f"{path}: results must end in {', '.join(RESULT_FORMATS)}; got "
+            f"{path.suffix or '(no suffix)'!r}"
+        ) from None
+
+
+def journal_path(results: Path) -> Path:
+    """``RESULTS.journal.jsonl`` beside the result file."""
+    return results.with_name(results.name + ".journal.jsonl")
+
+
+def manifest_path(results: Path) -> Path:
+    """``RESULTS.manifest.json`` beside the result file."""
+    return results.with_name(results.name + ".manifest.json")
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """What the journal knows about one file without holding its records."""
+
+    kind: str  # "document" or "failure"
+    sha256: str | None
+    path: str
+    offset: int
+    failure: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.sha256 or f"path:{self.path}"
+
+
+class Journal:
+    """Append-only JSONL journal of finished files; the parent process is its only writer.
+
+    Args:
+        path: The journal file; created with ``header`` when missing.
+        header: What the results depend on (model fingerprint, engine). An existing journal
+            with a different header is refused, so results of two models never mix.
+
+    Raises:
+        ConfigError: The journal was written for another model or engine.
+        DataError: The file is not a protoscan journal.
+    """
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.header = {"kind": "header", "version": JOURNAL_VERSION, **header}
+        self.entries: dict[str, JournalEntry] = {}
+        self.discarded_bytes = 0
+        self.skipped_lines = 0
+        self._load()
+
+    # -- reading --------------------------------------------------------------------------
+    def _load(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(_dumps(self.header) + "\n", encoding="utf-8")
+            return
+        good_end = 0
+        found_header: dict[str, Any] | None = None
+        with open(self.path, "rb") as handle:
+            offset = 0
+            for number, raw in enumerate(handle, start=1):
+                start, offset = offset, offset + len(raw)
+                if not raw.endswith(b"\n"):
+                    break  # an unfinished last line: the run was killed while writing it
+                try:
+                    obj = json.loads(raw)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not an object")
+                except ValueError:
+                    self.skipped_lines += 1
+                    logger.warning("%s:%d: unreadable journal line skipped", self.path, number)
+                    good_end = offset
+                    continue
+                good_end = offset
+                if number == 1:
+                    if obj.get("kind") != "header":
+                        raise DataError(f"{self.path}:1: not a protoscan scan journal")
+                    found_header = obj
+                    continue
+                self._remember(obj, start)
+        if found_header is None:
+            raise DataError(f"{self.path}:1: not a protoscan scan journal (no header line)")
+        self._check_header(found_header)
+        size = self.path.stat().st_size
+        if good_end < size:
+            self.discarded_bytes = size - good_end
+            logger.warning(
+                "%s: discarding %d bytes of an unfinished last entry", self.path, size - good_end
+            )
+            with open(self.path, "r+b") as handle:
+                handle.truncate(good_end)
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def _check_header(self, found: dict[str, Any]) -> None:
+        for key in ("version", "engine", "model"):
+            if found.get(key) != self.header.get(key):
+                what = "model" if key == "model" else key
+                raise ConfigError(
+                    f"{self.path}: this journal was written with a different {what} "
+                    f"({_describe(found.get(key))} vs now {_describe(self.header.get(key))}); "
+                    "use another --out, or delete the journal to start over"
+                )
+
+    def _remember(self, obj: dict[str, Any], offset: int) -> None:
+        kind = obj.get("kind")
+        if kind not in ("document", "failure"):
+            return
+        failure = None
+        if kind == "failure":
+            failure = {k: obj.get(k) for k in ("path", "sha256", "code", "type", "message")}
+        entry = JournalEntry(kind, obj.get("sha256"), str(obj.get("path")), offset, failure)
+        self.entries[entry.key] = entry
+
+    def get(self, sha256: str | None, path: Path | str) -> JournalEntry | None:
+        """The latest entry for a file, by content hash (or path when unreadable)."""
+        return self.entries.get(sha256 or f"path:{path}")
+
+    def read_records(self, entry: JournalEntry) -> list[dict[str, Any]]:
+        """The result records stored for a document entry."""
+        with open(self.path, "rb") as handle:
+            handle.seek(entry.offset)
+            return json.loads(handle.readline())["records"]
+
+    # -- writing --------------------------------------------------------------------------
+    def append(self, entry: dict[str, Any]) -> JournalEntry:
+        """Write one finished file as one line, flushed to disk before returning."""
+        line = (_dumps(entry) + "\n").encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            offset = os.fstat(fd).st_size
+            view = memoryview(line)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._remember(entry, offset)
+        return self.entries[entry.get("sha256") or f"path:{entry.get('path')}"]
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if k in ("dir", "fingerprint"))
+    return repr(value)
+
+
+# -- result files -------------------------------------------------------------------------
+
+
+def _sort_key(record: dict[str, Any]) -> tuple:
+    start = -1 if record["record"] == "document" else record["start_char"]
+    return (record["sha256"], start, record.get("passage_id") or "")
+
+
+def _normalise(record: dict[str, Any]) -> dict[str, Any]:
+    fields = DOCUMENT_FIELDS if record.get("record") == "document" else PASSAGE_FIELDS
+    return {name: record.get(name) for name in fields}
+
+
+def write_atomic(path: Path, write: Any) -> None:
+    """Call ``write(tmp_path)`` then rename the finished file onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_results(
+    documents: Iterable[Sequence[dict[str, Any]]], path: Path, labels: Sequence[str]
+) -> int:
+    """Write result records to ``path`` (format by suffix), atomically.
+
+    Args:
+        documents: Each document's records, already in output order (sha256, then offset).
+        path: ``.jsonl``, ``.parquet`` or ``.csv``.
+        labels: The model's label ids (the Parquet struct fields of the score/count maps).
+
+    Returns:
+        The number of records written.
+    """
+    fmt = result_format(path)
+    counter = [0]
+
+    def ordered() -> Iterator[list[dict[str, Any]]]:
+        for records in documents:
+            rows = sorted((_normalise(r) for r in records), key=_sort_key)
+            counter[0] += len(rows)
+            yield rows
+
+    writer = {"jsonl": _write_jsonl, "parquet": _write_parquet, "csv": _write_csv}[fmt]
+    write_atomic(path, lambda tmp: writer(ordered(), tmp, tuple(labels)))
+    return counter[0]
+
+
+def _write_jsonl(documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...]) -> None:
+    with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+        for rows in documents:
+            for row in rows:
+                handle.write(_dumps(row) + "\n")
+
+
+def _csv_cell(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind in ("str", "int"):
+        return str(value)
+    return _dumps(value)
+
+
+def _write_csv(documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...]) -> None:
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(_CSV_COLUMNS)
+        for rows in documents:
+            for row in rows:
+                writer.writerow(
+                    _csv_cell(row.get(name), COLUMN_TYPES[name]) for name in _CSV_COLUMNS
+                )
+
+
+def _arrow_schema(labels: tuple[str, ...]) -> Any:
+    import pyarrow as pa
+
+    types = {
+        "str": pa.string(),
+        "int": pa.int64(),
+        "list_int": pa.list_(pa.int64()),
+        "list_str": pa.list_(pa.string()),
+        "map_float": pa.struct([(label, pa.float64()) for label in labels]),
+        "map_int": pa.struct([(label, pa.int64()) for label in labels]),
+    }
+    return pa.schema([(name, types[COLUMN_TYPES[name]]) for name in _CSV_COLUMNS])
+
+
+def _write_parquet(documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema(labels)
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        batch: list[dict] = []
+        n_docs = 0
+        for rows in documents:
+            batch.extend(rows)
+            n_docs += 1
+            if n_docs % _PARQUET_DOCS_PER_GROUP == 0:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch = []
+        if batch or n_docs == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+
+
+def read_results(path: Path | str, *, record: str | None = None) -> list[dict[str, Any]]:
+    """Read a scan's result file (``.jsonl``, ``.parquet`` or ``.csv``) back into records.
+
+    All three formats give the same list of dicts for the same scan.
+
+    Args:
+        path: The result file.
+        record: Keep only ``"document"`` or ``"passage"`` records.
+
+    Raises:
+        DataError: The file is missing or not a scan result (the message names ``file:line``
+            for JSONL and CSV).
+
+    Example:
+        >>> docs = read_results("resultat.parquet", record="document")  # doctest: +SKIP
+    """
+    path = Path(path)
+    fmt = result_format(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such result file; run `protoscan scan … --out {path}` first")
+    if fmt == "parquet":
+        rows_in = _read_parquet(path, record)
+    else:
+        rows_in = _read_jsonl(path) if fmt == "jsonl" else _read_csv(path)
+    rows = []
+    for row in rows_in:
+        if row.get("record") not in ("document", "passage"):
+            raise DataError(f"{path}: a row without record=document|passage; not a scan result")
+        if record is None or row["record"] == record:
+            rows.append(_normalise(row))
+    return rows
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataError(f"{path}:{number}: invalid JSON ({error.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{number}: expected a JSON object")
+            yield row
+
+
+def _read_csv(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for number, raw in enumerate(reader, start=2):
+            row: dict[str, Any] = {}
+            try:
+                for name, value in raw.items():
+                    kind = COLUMN_TYPES.get(name or "")
+                    if kind is None or value in ("", None):
+                        row[name] = None if kind else value
+                    elif kind == "str":
+                        row[name] = value
+                    elif kind == "int":
+                        row[name] = int(value)
+                    else:
+                        row[name] = json.loads(value)
+            except ValueError as error:
+                raise DataError(f"{path}:{number}: bad value ({error})") from None
+            yield row
+
+
+def _read_parquet(path: Path, record: str | None) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, filters=[("record", "=", record)] if record else None)
+    except Exception as error:  # pyarrow raises several types for corrupt files
+        raise DataError(f"{path}: unreadable Parquet file ({error})") from None
+    for batch in table.to_batches():
+        yield from batch.to_pylist()

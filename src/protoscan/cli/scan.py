@@ -1,0 +1,417 @@
+"""``protoscan scan``, ``trends`` and ``report``: tag an archive, then look at the trends."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import ProgressColumn
+from rich.table import Table
+from rich.text import Text
+
+from protoscan.cli.common import DEFAULT_MODEL, err_console
+
+if TYPE_CHECKING:
+    from protoscan.batch import ScanProgress, ScanSummary
+
+console = Console()
+
+#: Seconds between progress lines when stderr is not a terminal.
+LOG_EVERY = 10.0
+
+
+class Engine(str, Enum):
+    pdfplumber = "pdfplumber"
+    pdfium = "pdfium"
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} documents/s" if speed else "– documents/s", style="cyan")
+
+
+class _ProgressView:
+    """A rich progress bar on a terminal, plain periodic lines on stderr otherwise."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        self.progress: Any = None
+        self.task: Any = None
+        self.started = time.monotonic()
+        self.last_line = 0.0
+
+    def __call__(self, event: ScanProgress) -> None:
+        if self.interactive:
+            self._bar(event)
+        else:
+            self._line(event)
+
+    def _bar(self, event: ScanProgress) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("[bold]scan[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed"),
+                _RateColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=err_console,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("scan", total=event.total, failed=0)
+        self.progress.update(self.task, completed=event.completed, failed=event.failed)
+
+    def _line(self, event: ScanProgress) -> None:
+        now = time.monotonic()
+        final = event.completed == event.total
+        if event.completed and not final and now - self.last_line < LOG_EVERY:
+            return
+        if not event.total:
+            return
+        self.last_line = now
+        elapsed = now - self.started
+        rate = event.completed / elapsed if elapsed > 0 else 0.0
+        eta = (event.total - event.completed) / rate if rate > 0 else None
+        print(
+            f"scan: {event.completed}/{event.total} documents ({event.failed} failed), "
+            f"{rate:.2f} documents/s, ETA {_duration(eta)}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def _failure_table(failures: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"{len(failures)} file(s) could not be processed", title_style="bold red")
+    table.add_column("file", overflow="fold")
+    table.add_column("code")
+    table.add_column("type")
+    table.add_column("message", overflow="fold")
+    for failure in failures:
+        message = failure.get("message") or ""
+        prefix = f"{failure.get('path')}: "
+        table.add_row(
+            failure.get("path") or "",
+            failure.get("code") or "",
+            failure.get("type") or "",
+            message[len(prefix) :] if message.startswith(prefix) else message,
+        )
+    return table
+
+
+def _report_summary(summary: ScanSummary) -> None:
+    rate = (
+        f", {summary.documents_per_second:.2f} documents/s" if summary.documents_per_second else ""
+    )
+    err_console.print(
+        f"{summary.inputs} input file(s): {summary.documents} document(s) in the results "
+        f"({summary.processed} processed now, {summary.skipped} already in the journal"
+        + (f", {summary.duplicates} duplicate(s) skipped" if summary.duplicates else "")
+        + f"), {len(summary.failures)} failed; {summary.seconds:.1f} s{rate}",
+        highlight=False,
+    )
+    err_console.print(
+        f"results → {summary.results} ({summary.records} records); manifest → {summary.manifest}",
+        highlight=False,
+    )
+    if summary.failures:
+        err_console.print(_failure_table(summary.failures))
+
+
+def scan(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (searched recursively).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Result file: .jsonl, .parquet or .csv (format by suffix)."
+        ),
+    ],
+    glob: Annotated[
+        str | None, typer.Option(help="Only files in folders whose name matches, e.g. '*.pdf'.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: the number of CPUs)."),
+    ] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="PDF text engine: pdfplumber (careful) or pdfium (fast).")
+    ] = Engine.pdfplumber,
+    model: Annotated[Path, typer.Option(help="Model directory.")] = DEFAULT_MODEL,
+    max_pages: Annotated[
+        int | None, typer.Option(min=1, help="Record PDFs with more pages as failed.")
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds per document before it is recorded as failed."),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Process files that failed before again.")
+    ] = False,
+) -> None:
+    """Tag every decision under PATHS and write one result file.
+
+    Files are .pdf, .docx, .html, .xhtml, .htm and .txt. Finished documents go to
+    RESULTS.journal.jsonl as they complete: run the same command again to resume after an
+    interruption (done documents are skipped by content hash; failed files are not retried
+    without --retry-failed). RESULTS.manifest.json records the model, versions, counts,
+    errors and timing.
+
+    Exit status: 0 when every file was processed; 1 when some files failed (listed at the
+    end and in the manifest) or the scan could not run; 2 for bad command-line usage.
+    """
+    from protoscan.batch import ScanOptions, run_scan
+
+    options = ScanOptions(
+        model=model,
+        engine=engine.value,
+        workers=workers,
+        max_pages=max_pages,
+        timeout=timeout,
+        retry_failed=retry_failed,
+        glob=glob,
+    )
+    view = _ProgressView(err_console.is_terminal)
+    try:
+        summary = run_scan(paths, out, options, on_progress=view)
+    except KeyboardInterrupt:
+        view.close()  # before printing, so the message is not drawn over
+        err_console.print(
+            "[yellow]interrupted[/]: finished documents are in the journal; "
+            "run the same command again to resume"
+        )
+        raise typer.Exit(code=130) from None
+    finally:
+        view.close()
+    _report_summary(summary)
+    if not summary.ok:
+        raise typer.Exit(code=1)
+
+
+def _load_documents(
+    results: Path, label: list[str] | None, date_from: str | None, date_to: str | None
+) -> tuple[list[dict[str, Any]], int, tuple[str, ...]]:
+    """Document records in the date window, the number before filtering, the labels."""
+    from protoscan.analysis import filter_documents, result_labels, select_labels
+    from protoscan.batch import read_results
+    from protoscan.errors import DataError
+
+    everything = read_results(results, record="document")
+    documents = filter_documents(everything, date_from=date_from, date_to=date_to)
+    if not documents:
+        window = (
+            f" decided between {date_from or '…'} and {date_to or '…'}"
+            if date_from or date_to
+            else ""
+        )
+        raise DataError(f"{results}: no document records{window}")
+    return documents, len(everything), select_labels(result_labels(everything), label)
+
+
+def _trends_table(
+    rows: list[dict[str, Any]], by: tuple[str, ...], labels: tuple[str, ...]
+) -> Table:
+    from protoscan.analysis import label_name, wide_rows
+    from protoscan.analysis.tables import authority_name
+
+    def shown(key: str, value: Any) -> str:
+        if value is None:
+            return "(unknown)"
+        return authority_name(value) if key == "authority" else str(value)
+
+    table = Table(title="Documents with each label (rate per 100 documents)")
+    if "label" in by:
+        for key in by:
+            table.add_column(key)
+        for column in ("documents", "with label", "per 100"):
+            table.add_column(column, justify="right")
+        for row in rows:
+            cells = [
+                f"{row['label_name']}" if key == "label" else shown(key, row[key]) for key in by
+            ]
+            table.add_row(
+                *cells, str(row["documents"]), str(row["with_label"]), f"{row['rate_per_100']:.1f}"
+            )
+        return table
+    keys, groups = wide_rows(rows, labels)
+    for key in keys:
+        table.add_column(key)
+    table.add_column("documents", justify="right")
+    for label in labels:
+        table.add_column(label_name(label), justify="right")
+    for group in groups:
+        table.add_row(
+            *(shown(key, group[key]) for key in keys),
+            str(group["documents"]),
+            *(f"{k} ({rate:.1f})" for k, rate in group["cells"].values()),
+        )
+    return table
+
+
+def _stats_table(trends: list[Any]) -> Table:
+    table = Table(
+        title="Trend per label over years",
+        caption=(
+            "Mann–Kendall: Kendall's τ of yearly rates against year (two-sided p). "
+            "Logistic regression of 'document has label' on year: slope in log-odds per year "
+            "with 95 % Wald CI, and the odds ratio per year. A CI that excludes 0 suggests a "
+            "trend."
+        ),
+    )
+    for column in ("label", "years", "docs with / dated"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for column in ("MK τ", "MK p", "slope/yr", "95 % CI", "OR/yr", "p"):
+        table.add_column(column, justify="right")
+
+    def fmt(value: float | None, spec: str = ".3f") -> str:
+        return "–" if value is None else format(value, spec)
+
+    for t in trends:
+        ci = f"[{t.slope_ci_low:.3f}, {t.slope_ci_high:.3f}]" if t.slope is not None else "–"
+        table.add_row(
+            t.label_name,
+            str(t.years),
+            f"{t.with_label}/{t.documents}",
+            fmt(t.mk_tau),
+            fmt(t.mk_p, ".4g"),
+            fmt(t.slope),
+            ci,
+            fmt(t.odds_ratio),
+            fmt(t.slope_p, ".4g"),
+        )
+    return table
+
+
+def _write_table(path: Path, payload: dict[str, Any]) -> None:
+    import csv
+
+    from protoscan.batch.store import write_atomic
+    from protoscan.errors import ConfigError
+
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    elif suffix == ".csv":
+        rows = payload["rows"]
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(
+                    handle, fieldnames=list(rows[0]) if rows else [], lineterminator="\n"
+                )
+                writer.writeheader()
+                writer.writerows(rows)
+
+        write_atomic(path, write)
+    else:
+        raise ConfigError(f"{path}: tables are written as .csv or .json; got {suffix!r}")
+
+
+def trends(
+    results: Annotated[Path, typer.Argument(help="Result file of `protoscan scan`.")],
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Group by these, comma-separated: year, authority, municipality, label, "
+            "outcome, doc_type, law_version."
+        ),
+    ] = "year",
+    label: Annotated[
+        list[str] | None, typer.Option(help="Only these label ids (repeat or comma-separate).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Decisions on or after YYYY[-MM[-DD]].")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Decisions on or before YYYY[-MM[-DD]].")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the table (long format) as .csv or .json."),
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the charts as one .png or .svg.")] = None,
+) -> None:
+    """Documents with each label and the rate per 100 documents, by year, authority …
+
+    Also tests each label for a trend over the years (Mann–Kendall on the yearly rates and a
+    logistic-regression slope per year with a 95 % confidence interval).
+    """
+    from protoscan.analysis import label_trends, parse_by, trends_table
+
+    keys = parse_by(by)
+    documents, total, labels = _load_documents(results, label, date_from, date_to)
+    rows = trends_table(documents, keys, labels)
+    stats = label_trends(documents, labels)
+    console.print(_trends_table(rows, keys, labels))
+    console.print(_stats_table(stats))
+    err_console.print(
+        f"{len(documents)} of {total} documents"
+        + (f" decided {date_from or '…'} – {date_to or '…'}" if date_from or date_to else ""),
+        highlight=False,
+    )
+    if out is not None:
+        _write_table(
+            out,
+            {
+                "results": str(results),
+                "by": list(keys),
+                "labels": list(labels),
+                "from": date_from,
+                "to": date_to,
+                "documents": len(documents),
+                "rows": rows,
+                "trends": [t.to_dict() for t in stats],
+            },
+        )
+        err_console.print(f"table → {out}", highlight=False)
+    if plot is not None:
+        from protoscan.analysis.charts import save_figure, trends_figure
+
+        save_figure(trends_figure(documents, labels), plot)
+        err_console.print(f"charts → {plot}", highlight=False)
+
+
+def report(
+    results: Annotated[Path, typer.Argument(help="Result file of `protoscan scan`.")],
+    html: Annotated[Path, typer.Option("--html", help="The HTML page to write.")],
+    examples: Annotated[int, typer.Option(min=0, help="Example passages per label.")] = 5,
+    title: Annotated[str | None, typer.Option(help="Page title.")] = None,
+) -> None:
+    """One self-contained HTML page: tables, charts, trend tests and example passages."""
+    from protoscan.render.report import write_report
+
+    path = write_report(results, html, examples=examples, title=title)
+    err_console.print(f"report → {path}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(scan)
+    app.command()(trends)
+    app.command()(report)
