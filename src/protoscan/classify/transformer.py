@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from protoscan.classify.base import BaseClassifier
+from protoscan.classify.base import BaseClassifier, tune_thresholds
 from protoscan.classify.model_dir import check_model_dir, read_config, write_config
 from protoscan.corpus.schema import CorpusPassage, label_matrix
 from protoscan.errors import ConfigError, ModelLoadError
@@ -199,8 +199,11 @@ class TransformerClassifier(BaseClassifier):
                 "seconds": round(time.perf_counter() - started, 1),
             }
             if dev_y is not None:
-                probs = self._predict_proba([p.text for p in dev])
-                info["dev_core_macro_f1"] = _macro_f1(probs[:, core] >= 0.5, dev_y[:, core])
+                probs = self._predict_proba([p.text for p in dev])[:, core]
+                # Scored at the thresholds the final model will get (tuned on dev): early
+                # epochs are often all below 0.5, and a 0.5 cut would stop training there.
+                tuned = tune_thresholds(probs, dev_y[:, core], self.threshold)
+                info["dev_core_macro_f1"] = _macro_f1(probs >= tuned[None, :], dev_y[:, core])
                 if info["dev_core_macro_f1"] > best_score + 1e-6:
                     best_score, stale = info["dev_core_macro_f1"], 0
                     best_state = {
