@@ -119,6 +119,17 @@ class BaseClassifier:
         """Constructor arguments, as stored in ``config.json``."""
         return {"labels": list(self.labels), "threshold": self.threshold}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any], **overrides: Any) -> Any:
+        """A model with the hyper-parameters, labels and thresholds of a ``config.json``;
+        the backend's ``load`` then attaches the weights."""
+        hyper = {k: v for k, v in config.get("hyperparameters", {}).items() if k != "labels"}
+        model = cls(labels=config["labels"], **{**hyper, **overrides})
+        model.labels_ = tuple(config["labels"])
+        model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
+        model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
+        return model
+
     def is_fitted(self) -> bool:
         return hasattr(self, "thresholds_")
 

@@ -9,7 +9,6 @@ referenced by path (``base_model`` in ``config.json``) rather than copied.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,15 +16,20 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier
-from protoscan.classify.model_dir import check_model_dir, read_config, write_config
+from protoscan.classify.model_dir import (
+    check_model_dir,
+    dump_skops,
+    load_skops,
+    read_config,
+    write_config,
+)
 from protoscan.classify.transformer import DEFAULT_BASE, resolve_device
 from protoscan.corpus.schema import CorpusPassage
-from protoscan.errors import ConfigError, ModelLoadError
+from protoscan.errors import ConfigError
 
 __all__ = ["EmbeddingCache", "EmbeddingClassifier", "Encoder"]
 
 HEAD_NAME = "head.skops"
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.")
 
 
 def text_key(text: str) -> str:
@@ -182,30 +186,18 @@ class EmbeddingClassifier(BaseClassifier):
         return self.head_.predict_proba(self.embed(texts)).astype(np.float32)
 
     def save(self, path: Path) -> None:
-        import skops.io as sio
-
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.head_, path / HEAD_NAME, compression=zipfile.ZIP_DEFLATED)
+        dump_skops(self.head_, path / HEAD_NAME)
         write_config(path, self)
 
     @classmethod
     def load(cls, path: Path) -> EmbeddingClassifier:
-        import skops.io as sio
-
         path = Path(path)
         config = read_config(path)
         check_model_dir(path, required={HEAD_NAME})
-        untrusted = sio.get_untrusted_types(file=path / HEAD_NAME)
-        foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-        if foreign:
-            raise ModelLoadError(f"{path / HEAD_NAME}: refusing to load untrusted types {foreign}")
-        hyper = dict(config.get("hyperparameters", {}))
-        hyper.pop("labels", None)
-        model = cls(labels=config["labels"], **hyper)
-        model.head_ = sio.load(path / HEAD_NAME, trusted=untrusted)
-        model.labels_ = tuple(config["labels"])
-        model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
-        model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
+        head = load_skops(path / HEAD_NAME)
+        model = cls.from_config(config)
+        model.head_ = head
         return model

@@ -6,7 +6,6 @@ saves with skops (never pickle). Loading accepts only scikit-learn/numpy/scipy t
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,15 +13,18 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier
-from protoscan.classify.model_dir import check_model_dir, read_config, write_config
+from protoscan.classify.model_dir import (
+    check_model_dir,
+    dump_skops,
+    load_skops,
+    read_config,
+    write_config,
+)
 from protoscan.corpus.schema import CorpusPassage
-from protoscan.errors import ModelLoadError
 
 __all__ = ["LinearClassifier"]
 
 WEIGHTS_NAME = "model.skops"
-#: Module prefixes whose types a skops file may contain.
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "collections.")
 #: Letters, digits and inner hyphens/colons: keeps "IVO-tillsyn", "JO:s", "11 kap." parts.
 TOKEN_PATTERN = r"(?u)\b\w[\w:-]*\w\b|\b\w\b"
 
@@ -121,34 +123,18 @@ class LinearClassifier(BaseClassifier):
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        import skops.io as sio
-
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.pipeline_, path / WEIGHTS_NAME, compression=zipfile.ZIP_DEFLATED)
+        dump_skops(self.pipeline_, path / WEIGHTS_NAME)
         write_config(path, self)
 
     @classmethod
     def load(cls, path: Path) -> LinearClassifier:
-        import skops.io as sio
-
         path = Path(path)
         config = read_config(path)
         check_model_dir(path, required={WEIGHTS_NAME})
-        weights = path / WEIGHTS_NAME
-        try:
-            untrusted = sio.get_untrusted_types(file=weights)
-        except Exception as error:  # skops raises several types for corrupt files
-            raise ModelLoadError(f"{weights}: unreadable skops file ({error})") from None
-        foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-        if foreign:
-            raise ModelLoadError(f"{weights}: refusing to load untrusted types {foreign}")
-        hyper = dict(config.get("hyperparameters", {}))
-        hyper.pop("labels", None)
-        model = cls(labels=config["labels"], **hyper)
-        model.pipeline_ = sio.load(weights, trusted=untrusted)
-        model.labels_ = tuple(config["labels"])
-        model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
-        model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
+        pipeline = load_skops(path / WEIGHTS_NAME)
+        model = cls.from_config(config)
+        model.pipeline_ = pipeline
         return model

@@ -43,6 +43,7 @@ CLASSIFIERS: dict[str, str] = {
     "linear": "protoscan.classify.linear:LinearClassifier",
     "transformer": "protoscan.classify.transformer:TransformerClassifier",
     "embedding": "protoscan.classify.embedding:EmbeddingClassifier",
+    "cascade": "protoscan.classify.cascade:CascadeClassifier",
 }
 
 _VERSIONED = ("protoscan", "numpy", "scikit-learn", "skops", "torch", "transformers", "tokenizers")
@@ -127,3 +128,30 @@ def load_classifier(path: Path | str) -> Classifier:
     path = Path(path)
     config = read_config(path)
     return classifier_class(config["backend"]).load(path)
+
+
+#: Module prefixes whose types a protoscan skops file may contain.
+SKOPS_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "collections.")
+
+
+def dump_skops(obj: Any, file: Path) -> None:
+    """Save a scikit-learn object with skops (compressed; never pickle)."""
+    import zipfile
+
+    import skops.io as sio
+
+    sio.dump(obj, file, compression=zipfile.ZIP_DEFLATED)
+
+
+def load_skops(file: Path) -> Any:
+    """Load a skops file after checking every type in it is a scikit-learn/numpy/scipy type."""
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=file)
+    except Exception as error:  # skops raises several types for corrupt files
+        raise ModelLoadError(f"{file}: unreadable skops file ({error})") from None
+    foreign = [t for t in untrusted if not t.startswith(SKOPS_TRUSTED_PREFIXES)]
+    if foreign:
+        raise ModelLoadError(f"{file}: refusing to load untrusted types {foreign}")
+    return sio.load(file, trusted=untrusted)

@@ -277,11 +277,7 @@ class TransformerClassifier(BaseClassifier):
             )
         if not any(encoder.glob("*.safetensors")):
             raise ModelLoadError(f"{encoder}: no *.safetensors weights")
-        hyper = dict(config.get("hyperparameters", {}))
-        hyper.pop("labels", None)
-        model = cls(labels=config["labels"], device=device, quantize=quantize, **hyper)
-        model.labels_ = tuple(config["labels"])
-        model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
+        model = cls.from_config(config, device=device, quantize=quantize)
         model.device_ = resolve_device(device)
         model.tokenizer_ = AutoTokenizer.from_pretrained(encoder, local_files_only=True)
         net = AutoModelForSequenceClassification.from_pretrained(
@@ -296,7 +292,6 @@ class TransformerClassifier(BaseClassifier):
                 )
             net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
         model.model_ = net.to(model.device_).eval()
-        model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
         return model
 
 
