@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(PROTOSCAN) corpus render --out $(DEMO)/archive
 	$(PROTOSCAN) extract --format text $(DEMO)/archive/doc-jo-01.pdf | head -n 25
 	$(PROTOSCAN) scan $(DEMO)/archive --out $(DEMO)/results.jsonl --model $(MODEL)
-	$(PROTOSCAN) trends $(DEMO)/results.jsonl --by year,authority --plot $(DEMO)/trends.png
+	$(PROTOSCAN) trends $(DEMO)/results.jsonl --by authority --plot $(DEMO)/trends.png
 	$(PROTOSCAN) report $(DEMO)/results.jsonl --html $(DEMO)/report.html
 	$(PROTOSCAN) screen $(DEMO)/archive/doc-mun-02.docx --model $(MODEL) \
 		--html $(DEMO)/screen.html || test $$? -eq 3
