@@ -37,7 +37,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" tests src/protoscan --doctest-modules
 
 test-all: $(STAMP)
 	$(BIN)/pytest -q

@@ -268,6 +268,10 @@ def find_decision_date(text: str, header: str | None = None) -> str | None:
 _NAME = r"[A-ZÅÄÖ][\wåäö-]+(?:\s[A-ZÅÄÖ][\wåäö-]+)?"
 _KOMMUN = re.compile(r"\b(" + _NAME + r")\s+(?:kommuns?|stads?)\b")
 _SOCIALTJANST_I = re.compile(r"\bsocialtjänsten i (" + _NAME + r")\b")
+#: Letterheads in capitals: "GISLAVEDS KOMMUN" on a line of its own.
+_KOMMUN_CAPITALS = re.compile(
+    r"^([A-ZÅÄÖ][A-ZÅÄÖ-]+(?: [A-ZÅÄÖ][A-ZÅÄÖ-]+)?) (?:KOMMUN|STAD)\s*$", re.MULTILINE
+)
 _NAMND = r"(?:[A-ZÅÄÖa-zåäö][a-zåäö]+-\s(?:och\s)?)?[A-ZÅÄÖa-zåäö][a-zåäö-]*(?:nämnden|styrelsen)"
 _BODY_I = re.compile(r"\b(" + _NAMND + r")\s+i\s+(" + _NAME + r")\s+(kommun|stad)s?\b")
 _BODY_COMMA = re.compile(r"\b(" + _NAME + r")\s+kommun,\s*(" + _NAMND + r")\b")
@@ -329,6 +333,8 @@ def find_municipality(text: str, body: str | None = None, title: str | None = No
     Example:
         >>> find_municipality("Yttrande från Vännäs kommun och Gnesta kommuns nämnd, Vännäs kommun")
         'Vännäs'
+        >>> find_municipality("GISLAVEDS KOMMUN\\nSocialförvaltningen")
+        'Gislaved'
     """
     match = re.search(r"\bi (" + _NAME + r") (?:kommun|stad)$", body or "")
     if match and (name := _municipality_of(match.group(1))):
@@ -338,6 +344,11 @@ def find_municipality(text: str, body: str | None = None, title: str | None = No
         for pattern in (_KOMMUN, _SOCIALTJANST_I)
         for match in pattern.finditer(text)
         if (name := _municipality_of(match.group(1)))
+    ]
+    found += [
+        name
+        for match in _KOMMUN_CAPITALS.finditer(text)
+        if (name := _municipality_of(match.group(1).title()))
     ]
     return _most_common(found, title)
 
