@@ -43,4 +43,3 @@ def test_outbound_connections_are_blocked_in_tests() -> None:
         socket.create_connection(("192.0.2.1", 80), timeout=1)
     with pytest.raises(NetworkBlockedError):
         socket.getaddrinfo("huggingface.co", 443)
-

@@ -14,7 +14,14 @@ import numpy as np
 from protoscan.corpus.schema import CorpusPassage, label_matrix
 from protoscan.labels import CORE_LABELS, get_label
 
-__all__ = ["Evaluation", "evaluate_predictions", "f1_scores", "paired_bootstrap"]
+__all__ = [
+    "Comparison",
+    "Evaluation",
+    "compare_predictions",
+    "evaluate_predictions",
+    "f1_scores",
+    "paired_bootstrap",
+]
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -204,3 +211,108 @@ def paired_bootstrap(
         "ci_high": float(high),
         "p_b_not_better": float((diffs <= 0).mean()),
     }
+
+
+@dataclass
+class Comparison:
+    """Two models on the same passages: both evaluations, the paired-bootstrap difference in
+    core macro-F1 (B − A) and the passages where their decisions differ."""
+
+    labels: tuple[str, ...]
+    a: Evaluation
+    b: Evaluation
+    bootstrap: dict[str, float]
+    n_disagreements: int
+    a_only_correct: int
+    b_only_correct: int
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "n": self.a.n,
+            "per_label": {
+                label: {
+                    "a_f1": self.a.per_label[label]["f1"],
+                    "b_f1": self.b.per_label[label]["f1"],
+                    "difference": self.b.per_label[label]["f1"] - self.a.per_label[label]["f1"],
+                    "support": self.a.per_label[label]["support"],
+                }
+                for label in self.labels
+            },
+            "core_macro_f1": {"a": self.a.core["macro_f1"], "b": self.b.core["macro_f1"]},
+            "all_macro_f1": {"a": self.a.all["macro_f1"], "b": self.b.all["macro_f1"]},
+            "negatives_false_positive_rate": {
+                "a": self.a.negatives_false_positive_rate,
+                "b": self.b.negatives_false_positive_rate,
+            },
+            "bootstrap_core_macro_f1": self.bootstrap,
+            "n_disagreements": self.n_disagreements,
+            "a_only_correct": self.a_only_correct,
+            "b_only_correct": self.b_only_correct,
+            "disagreements": self.disagreements,
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+        }
+
+
+def compare_predictions(
+    passages: Sequence[CorpusPassage],
+    probs_a: np.ndarray,
+    thresholds_a: np.ndarray,
+    probs_b: np.ndarray,
+    thresholds_b: np.ndarray,
+    labels: tuple[str, ...],
+    *,
+    max_disagreements: int = 30,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> Comparison:
+    """Compare two models' thresholded predictions (same passages, same label order).
+
+    The confidence interval is the paired bootstrap over passages of core macro-F1 (B − A).
+    Disagreements (any label decided differently) are listed up to ``max_disagreements``,
+    those where exactly one model matches the gold labels first.
+
+    Example:
+        >>> cmp = compare_predictions(passages, pa, ta, pb, tb, labels)  # doctest: +SKIP
+        >>> cmp.bootstrap["difference"]  # doctest: +SKIP
+        0.012
+    """
+    a = evaluate_predictions(passages, probs_a, thresholds_a, labels, n_worst=0)
+    b = evaluate_predictions(passages, probs_b, thresholds_b, labels, n_worst=0)
+    gold = label_matrix(passages, labels).astype(bool)
+    pred_a = probs_a >= thresholds_a[None, :]
+    pred_b = probs_b >= thresholds_b[None, :]
+    core = [j for j, label in enumerate(labels) if label in CORE_LABELS]
+    bootstrap = paired_bootstrap(
+        gold[:, core], pred_a[:, core], pred_b[:, core], n_resamples=n_resamples, seed=seed
+    )
+    differ = np.flatnonzero((pred_a != pred_b).any(axis=1))
+    a_right = (pred_a == gold).all(axis=1)
+    b_right = (pred_b == gold).all(axis=1)
+    ranked = sorted(
+        differ, key=lambda i: (a_right[i] == b_right[i], -int((pred_a[i] != pred_b[i]).sum()), i)
+    )
+    listed = [
+        {
+            "id": passages[i].id,
+            "text": passages[i].text,
+            "gold": sorted(passages[i].labels),
+            "a": [labels[k] for k in np.flatnonzero(pred_a[i])],
+            "b": [labels[k] for k in np.flatnonzero(pred_b[i])],
+            "a_correct": bool(a_right[i]),
+            "b_correct": bool(b_right[i]),
+        }
+        for i in ranked[:max_disagreements]
+    ]
+    return Comparison(
+        labels=labels,
+        a=a,
+        b=b,
+        bootstrap=bootstrap,
+        n_disagreements=len(differ),
+        a_only_correct=int((a_right & ~b_right)[differ].sum()),
+        b_only_correct=int((b_right & ~a_right)[differ].sum()),
+        disagreements=listed,
+    )

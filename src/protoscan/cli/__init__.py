@@ -20,7 +20,15 @@ from protoscan.cli.common import err_console
 from protoscan.errors import ProtoscanError
 
 #: Command modules under ``protoscan.cli``; each defines ``register(app)``.
-COMMAND_MODULES: tuple[str, ...] = ("extract", "model", "base", "corpus", "scan", "screen")
+COMMAND_MODULES: tuple[str, ...] = (
+    "extract",
+    "model",
+    "base",
+    "corpus",
+    "scan",
+    "screen",
+    "trainer",
+)
 
 
 class _ProtoscanGroup(TyperGroup):

@@ -84,18 +84,35 @@ def evaluate(
         Path | None, typer.Option(help="Write metrics.json, PR curves and worst errors here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(
+            "--compare",
+            metavar="MODEL_A MODEL_B",
+            help="Compare two model directories side by side (instead of --model).",
+        ),
+    ] = None,
 ) -> None:
-    """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors."""
+    """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
+
+    With --compare MODEL_A MODEL_B: both models' per-label F1 side by side, core macro-F1 of
+    each with a paired-bootstrap 95 % CI of the difference (B − A), and where they disagree.
+    """
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
     from protoscan.evaluate import evaluate_predictions, plot_pr_curves
 
-    classifier = load_classifier(model)
     passages = load_passages(data, split=split)
     if not passages:
         raise typer.BadParameter(
             f"no passages in {data}" + (f" for split {split}" if split else "")
         )
+    if compare is not None:
+        _compare(
+            compare, passages, f"{data}" + (f" (split {split})" if split else ""), report, as_json
+        )
+        return
+    classifier = load_classifier(model)
     probs = classifier.predict_proba([p.text for p in passages])
     result = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
     if report is not None:
@@ -124,6 +141,81 @@ def evaluate(
         )
     if report is not None:
         err_console.print(f"report written to {report}")
+
+
+def _compare(
+    models: tuple[Path, Path],
+    passages: list[Any],
+    where: str,
+    report: Path | None,
+    as_json: bool,
+) -> None:
+    from rich.markup import escape
+
+    from protoscan.classify.model_dir import load_classifier
+    from protoscan.evaluate import compare_predictions
+    from protoscan.labels import get_label
+
+    model_a, model_b = (load_classifier(path) for path in models)
+    labels = tuple(label for label in model_a.labels_ if label in model_b.labels_)
+    texts = [p.text for p in passages]
+
+    def columns(classifier: Any) -> tuple[Any, Any]:
+        index = [list(classifier.labels_).index(label) for label in labels]
+        return classifier.predict_proba(texts)[:, index], classifier.thresholds_[index]
+
+    (probs_a, thr_a), (probs_b, thr_b) = columns(model_a), columns(model_b)
+    result = compare_predictions(passages, probs_a, thr_a, probs_b, thr_b, labels)
+    payload = {"model_a": str(models[0]), "model_b": str(models[1]), **result.to_dict()}
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        (report / "comparison.json").write_text(text, encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    data = result.to_dict()
+    table = Table(title=escape(f"A = {models[0]}  vs  B = {models[1]} on {where}"))
+    for column in ("label", "F1 A", "F1 B", "B − A", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, row in data["per_label"].items():
+        table.add_row(
+            f"{label} ({get_label(label).name_sv})",
+            f"{row['a_f1']:.3f}",
+            f"{row['b_f1']:.3f}",
+            f"{row['difference']:+.3f}",
+            str(row["support"]),
+        )
+    for scope in ("core", "all"):
+        a, b = data[f"{scope}_macro_f1"]["a"], data[f"{scope}_macro_f1"]["b"]
+        table.add_row(f"[bold]{scope} macro[/]", f"{a:.3f}", f"{b:.3f}", f"{b - a:+.3f}", "")
+    fp = data["negatives_false_positive_rate"]
+    table.add_row(
+        "label-free passages given a label",
+        f"{fp['a']:.3f}",
+        f"{fp['b']:.3f}",
+        f"{fp['b'] - fp['a']:+.3f}",
+        "",
+    )
+    boot = result.bootstrap
+    table.caption = (
+        f"{result.a.n} passages. Core macro-F1 B − A = {boot['difference']:+.4f}, paired "
+        f"bootstrap 95 % CI [{boot['ci_low']:+.4f}, {boot['ci_high']:+.4f}], "
+        f"share of resamples with B not better {boot['p_b_not_better']:.3f}"
+    )
+    console.print(table)
+    console.print(
+        f"[bold]{result.n_disagreements} passages decided differently[/] (only A right: "
+        f"{result.a_only_correct}, only B right: {result.b_only_correct}); "
+        f"showing {len(result.disagreements)}"
+    )
+    for row in result.disagreements:
+        mark = "A" if row["a_correct"] else "B" if row["b_correct"] else "-"
+        console.print(
+            f"- [dim]{row['id']}[/] gold={row['gold']} A={row['a']} B={row['b']} "
+            f"(right: {mark}): {escape(row['text'][:200])}",
+            highlight=False,
+        )
 
 
 def _read_lines(stream: TextIO, bad: list[str]) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,257 @@
+"""``protoscan annotate suggest``, ``models list|promote`` and ``learning-curve``: the
+trainer's loop from newly scanned decisions to a better model."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from protoscan.cli.common import err_console, parse_overrides
+
+console = Console()
+annotate_app = typer.Typer(help="Pick passages to label next.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="List the training runs and promote one to the default model.", no_args_is_help=True
+)
+CORPUS = Path("corpora/passages")
+
+
+class Strategy(str, Enum):
+    uncertainty = "uncertainty"
+    disagreement = "disagreement"
+    diverse = "diverse"
+
+
+@annotate_app.command()
+def suggest(
+    results: Annotated[Path, typer.Argument(help="Result file of `protoscan scan`.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Tasks to label: .json (Label Studio) or .jsonl (Prodigy)."
+        ),
+    ],
+    n: Annotated[int, typer.Option("--n", min=1, help="How many passages to pick.")] = 200,
+    strategy: Annotated[
+        Strategy, typer.Option(help="How to rank the passages.")
+    ] = Strategy.uncertainty,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="The model that scanned RESULTS (default: the one its manifest names)."),
+    ] = None,
+    model_b: Annotated[
+        Path | None, typer.Option(help="Second model for --strategy disagreement.")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled corpus whose passages and near-duplicates are left out "
+            "(default: corpora/passages when present)."
+        ),
+    ] = None,
+    per_doc: Annotated[int, typer.Option(min=1, help="Most picks from one document.")] = 5,
+    min_words: Annotated[int, typer.Option(min=1, help="Skip passages with fewer words.")] = 5,
+    all_sections: Annotated[
+        bool, typer.Option("--all-sections", help="Also suggest statute and complaint passages.")
+    ] = False,
+) -> None:
+    """Pick the passages of a scan whose labels would teach the model most.
+
+    The tasks come pre-filled with the model's labels; correct them, then merge them with
+    `protoscan corpus import FILE --source NAME`.
+    """
+    from rich.markup import escape
+
+    from protoscan.annotate import SKIPPED_SECTION_KINDS, suggest_passages, write_suggestions
+
+    if corpus is None and CORPUS.is_dir():
+        corpus = CORPUS
+    report = suggest_passages(
+        results,
+        n=n,
+        strategy=strategy.value,
+        model=model,
+        model_b=model_b,
+        corpus=corpus,
+        per_document=per_doc,
+        min_words=min_words,
+        skip_section_kinds=frozenset() if all_sections else SKIPPED_SECTION_KINDS,
+    )
+    write_suggestions(report, out)
+    table = Table(title=f"{len(report.suggestions)} passages to label ({report.strategy})")
+    table.add_column("#", justify="right")
+    table.add_column("passage", no_wrap=True)
+    table.add_column("predicted", min_width=12)
+    table.add_column("margin", justify="right", no_wrap=True)
+    table.add_column("text", overflow="ellipsis", no_wrap=True, max_width=60)
+    if report.strategy == "disagreement":
+        table.add_column("disagree", justify="right")
+    for s in report.suggestions[:25]:
+        row = [
+            str(s.rank),
+            s.passage.id,
+            ", ".join(s.passage.labels) or "–",
+            f"{s.margin:.3f}",
+            escape(s.passage.text[:90]),
+        ]
+        if report.strategy == "disagreement":
+            row.append(f"{s.disagreement} ({s.score_distance:.2f})")
+        table.add_row(*row)
+    console.print(table)
+    skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(report.skipped.items()))
+    err_console.print(
+        f"{report.passages} passages, {report.candidates} candidates; passed over: "
+        f"{skipped or 'none'}",
+        highlight=False,
+    )
+    err_console.print(
+        f"wrote {len(report.suggestions)} tasks to {out}"
+        + (f" (corpus {corpus} excluded)" if corpus else " (no corpus to exclude)"),
+        highlight=False,
+    )
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+@models_app.command("list")
+def list_runs(
+    runs: Annotated[Path, typer.Option(help="Runs directory.")] = Path("models/runs"),
+    default: Annotated[Path, typer.Option(help="Default model directory.")] = Path(
+        "models/default"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every training run, oldest first, with its test and real-data numbers."""
+    from protoscan.runs import list_runs as read_runs
+    from protoscan.runs import same_model
+
+    infos = read_runs(runs)
+    if as_json:
+        rows = [{**r.to_dict(), "is_default": same_model(r.path, default)} for r in infos]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    from rich import box
+
+    table = Table(
+        title=f"{len(infos)} run(s) in {runs}",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+    )
+    table.add_column("run", overflow="fold", min_width=16)
+    table.add_column("backend", overflow="fold")
+    table.add_column("created")
+    table.add_column("data")
+    for column in ("train", "test F1", "real FP"):
+        table.add_column(column, justify="right")
+    for r in infos:
+        table.add_row(
+            f"{r.name} [bold](default)[/]" if same_model(r.path, default) else r.name,
+            r.backend,
+            (r.created or "–").replace("T", " ")[:16],
+            (r.data_sha256 or "–")[:8],
+            str(r.n_train) if r.n_train is not None else "–",
+            _fmt(r.test_core_macro_f1),
+            _fmt(r.jo_ivo_dev_fp_rate),
+        )
+    table.caption = (
+        "created: UTC; data: training-corpus hash prefix; test F1: core macro-F1 on the test "
+        "split; real FP: share of label-free real JO/IVO sentences given a label"
+    )
+    console.print(table)
+
+
+@models_app.command()
+def promote(
+    run: Annotated[str, typer.Argument(help="Run directory, or its name in --runs.")],
+    force: Annotated[bool, typer.Option("--force", help="Promote even if it is worse.")] = False,
+    runs: Annotated[Path, typer.Option(help="Runs directory.")] = Path("models/runs"),
+    default: Annotated[Path, typer.Option(help="Default model directory.")] = Path(
+        "models/default"
+    ),
+    data: Annotated[
+        Path, typer.Option(help="Corpus whose test split decides when stored metrics differ.")
+    ] = CORPUS,
+) -> None:
+    """Copy a run to the default model if its test core macro-F1 is not worse."""
+    from protoscan.runs import promote_run
+
+    result = promote_run(run, default=default, runs_dir=runs, data=data, force=force)
+    basis = (
+        f"re-evaluated on the current test split ({result.n_test} passages)"
+        if result.reevaluated
+        else "stored metrics"
+    )
+    versus = (
+        f" vs default {result.default_f1:.4f}" if result.default_f1 is not None else " (no default)"
+    )
+    forced = " (forced)" if force and not result.not_worse else ""
+    err_console.print(
+        f"promoted {result.run.name} → {default}: test core macro-F1 {result.run_f1:.4f}"
+        f"{versus}, {basis}{forced}",
+        highlight=False,
+    )
+
+
+def learning_curve(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Recipe (TOML).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Plot (.png or .svg); the data go beside as .json.")
+    ] = Path("report/learning_curve.png"),
+    fractions: Annotated[
+        str, typer.Option(help="Shares of the training documents, comma-separated.")
+    ] = "0.1,0.2,0.4,0.6,0.8,1.0",
+    seeds: Annotated[int, typer.Option(min=1, help="Subsamples per fraction.")] = 3,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a recipe value.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the data as JSON.")] = False,
+) -> None:
+    """Train on growing document subsamples and plot core macro-F1 (nothing goes to runs/)."""
+    from protoscan.errors import ConfigError
+    from protoscan.learning_curve import learning_curve as run_curve
+    from protoscan.learning_curve import write_learning_curve
+    from protoscan.train import load_config
+
+    try:
+        shares = [float(f) for f in fractions.split(",") if f.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"--fractions must be numbers like 0.1,0.5,1.0; got {fractions!r}"
+        ) from None
+    recipe = load_config(config, parse_overrides(overrides or []))
+
+    def progress(fraction: float, seed: int, f1: float) -> None:
+        err_console.print(f"fraction {fraction:.2f}, seed {seed}: test core macro-F1 {f1:.3f}")
+
+    curve = run_curve(recipe, fractions=shares, seeds=seeds, on_progress=progress)
+    image, data = write_learning_curve(curve, out)
+    backend = f" ({recipe.backend})" if recipe.backend != recipe.name else ""
+    table = Table(title=f"Learning curve: {recipe.name}{backend}, {seeds} seed(s)")
+    for column in ("fraction", "documents", "passages", "test core macro-F1", "dev core macro-F1"):
+        table.add_column(column, justify="right")
+    for point in curve.to_dict()["points"]:
+        table.add_row(
+            f"{point['fraction']:.2f}",
+            f"{sum(point['n_documents']) / len(point['n_documents']):.0f}",
+            f"{point['n_train_mean']:.0f}",
+            f"{point['test']['mean']:.3f} ± {point['test']['std']:.3f}",
+            f"{point['dev']['mean']:.3f} ± {point['dev']['std']:.3f}",
+        )
+    (err_console if as_json else console).print(table)
+    if as_json:
+        typer.echo(json.dumps(curve.to_dict(), ensure_ascii=False, indent=2))
+    err_console.print(f"plot → {image}; data → {data}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(annotate_app, name="annotate")
+    app.add_typer(models_app, name="models")
+    app.command("learning-curve")(learning_curve)

@@ -1,0 +1,264 @@
+"""The run registry: every training run under ``models/runs/``, and promotion to the default.
+
+A run is a model directory written by ``protoscan train`` (``config.json``, weights,
+``metrics.json``). Promotion copies a run over ``models/default`` only when its test-split
+core macro-F1 is not worse than the current default's. The stored metrics are trusted only
+when both models were evaluated on the same corpus (the same ``data_sha256``); otherwise
+both are re-evaluated on the current test split.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from protoscan.classify.model_dir import CONFIG_NAME, METRICS_NAME, read_config
+from protoscan.errors import ModelLoadError, ProtoscanError
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "RUNS_DIR",
+    "Promotion",
+    "RunInfo",
+    "check_promotion",
+    "list_runs",
+    "promote_run",
+    "read_run",
+    "resolve_run",
+    "same_model",
+]
+
+logger = logging.getLogger(__name__)
+
+RUNS_DIR = Path("models/runs")
+DEFAULT_MODEL = Path("models/default")
+#: Differences smaller than this count as equal (floating-point noise in re-evaluation).
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a run directory says about itself.
+
+    Attributes:
+        name: The directory name, e.g. ``20261122-223646-linear``.
+        path: The directory.
+        backend: ``linear``, ``embedding`` or ``transformer``.
+        recipe: The recipe name.
+        created: ISO time the model was written (from ``config.json``).
+        data_sha256: Hash of the corpus it was trained and evaluated on.
+        n_train: Training passages.
+        test_core_macro_f1: Core macro-F1 on the test split, from ``metrics.json``.
+        jo_ivo_dev_fp_rate: Share of label-free real JO/IVO sentences given a label.
+    """
+
+    name: str
+    path: Path
+    backend: str
+    recipe: str | None
+    created: str | None
+    data_sha256: str | None
+    n_train: int | None
+    test_core_macro_f1: float | None
+    jo_ivo_dev_fp_rate: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "path": str(self.path)}
+
+
+def _metrics(path: Path) -> dict[str, Any]:
+    file = path / METRICS_NAME
+    if not file.is_file():
+        return {}
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ModelLoadError(f"{file}: invalid JSON ({error.msg})") from None
+
+
+def read_run(path: Path) -> RunInfo:
+    """Summarise one model directory.
+
+    Raises:
+        ModelLoadError: ``path`` is not a protoscan model directory.
+    """
+    path = Path(path)
+    config = read_config(path)
+    metrics = _metrics(path)
+    training = config.get("training") or {}
+    test = (metrics.get("test") or {}).get("core") or {}
+    real = metrics.get("jo_ivo_dev") or {}
+    return RunInfo(
+        name=path.name,
+        path=path,
+        backend=config["backend"],
+        recipe=config.get("recipe") or metrics.get("recipe"),
+        created=config.get("created"),
+        data_sha256=training.get("data_sha256"),
+        n_train=training.get("n_train"),
+        test_core_macro_f1=test.get("macro_f1"),
+        jo_ivo_dev_fp_rate=real.get("negatives_false_positive_rate"),
+    )
+
+
+def list_runs(runs_dir: Path = RUNS_DIR) -> list[RunInfo]:
+    """Every run under ``runs_dir``, oldest first; directories that are not models are
+    skipped with a log message."""
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise ProtoscanError(f"{runs_dir}: no runs directory; train a model with `make train`")
+    runs = []
+    for path in sorted(p for p in runs_dir.iterdir() if p.is_dir()):
+        try:
+            runs.append(read_run(path))
+        except ModelLoadError as error:
+            logger.info("skipped %s: %s", path, error)
+    return sorted(runs, key=lambda r: (r.created or "", r.name))
+
+
+def resolve_run(run: str | Path, runs_dir: Path = RUNS_DIR) -> Path:
+    """A run given as a path or as a name under ``runs_dir``.
+
+    Raises:
+        ProtoscanError: Neither exists.
+    """
+    path = Path(run)
+    if path.is_dir():
+        return path
+    named = Path(runs_dir) / str(run)
+    if named.is_dir():
+        return named
+    raise ProtoscanError(
+        f"no run {str(run)!r}: not a directory and not in {runs_dir}; see `protoscan models list`"
+    )
+
+
+def same_model(a: Path, b: Path) -> bool:
+    """Whether two model directories hold the same model (identical ``config.json``)."""
+    fa, fb = Path(a) / CONFIG_NAME, Path(b) / CONFIG_NAME
+    return fa.is_file() and fb.is_file() and fa.read_bytes() == fb.read_bytes()
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """The comparison behind a promotion.
+
+    Attributes:
+        run: The candidate.
+        default: The current default, ``None`` when there is none.
+        run_f1: The candidate's test core macro-F1.
+        default_f1: The default's, ``None`` when there is none.
+        reevaluated: Both were re-scored on the current test split (their corpora differ).
+        n_test: Test passages behind re-evaluated numbers.
+        promoted: Whether the run was copied.
+    """
+
+    run: RunInfo
+    default: RunInfo | None
+    run_f1: float
+    default_f1: float | None
+    reevaluated: bool
+    n_test: int | None = None
+    promoted: bool = False
+
+    @property
+    def not_worse(self) -> bool:
+        return self.default_f1 is None or self.run_f1 >= self.default_f1 - _TOLERANCE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run.to_dict(),
+            "default": self.default.to_dict() if self.default else None,
+            "run_f1": self.run_f1,
+            "default_f1": self.default_f1,
+            "reevaluated": self.reevaluated,
+            "n_test": self.n_test,
+            "promoted": self.promoted,
+        }
+
+
+def _test_core_f1(model_dir: Path, data: Path) -> tuple[float, int]:
+    from protoscan.classify.model_dir import load_classifier
+    from protoscan.corpus.schema import load_passages
+    from protoscan.evaluate import evaluate_predictions
+
+    passages = load_passages(data, split="test")
+    if not passages:
+        raise ProtoscanError(f"{data}: no test passages to compare the models on")
+    classifier = load_classifier(model_dir)
+    probs = classifier.predict_proba([p.text for p in passages])
+    evaluation = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
+    return float(evaluation.core["macro_f1"]), len(passages)
+
+
+def check_promotion(run_dir: Path, default_dir: Path, *, data: Path) -> Promotion:
+    """Compare a run with the default on test core macro-F1.
+
+    The stored numbers are used when both ``metrics.json`` files have them and both models
+    share a ``data_sha256``; otherwise both models are evaluated on ``data``'s test split.
+    """
+    run = read_run(run_dir)
+    default = read_run(default_dir) if (Path(default_dir) / CONFIG_NAME).is_file() else None
+    if default is None:
+        return Promotion(run, None, run.test_core_macro_f1 or 0.0, None, reevaluated=False)
+    comparable = (
+        run.data_sha256 is not None
+        and run.data_sha256 == default.data_sha256
+        and run.test_core_macro_f1 is not None
+        and default.test_core_macro_f1 is not None
+    )
+    if comparable:
+        return Promotion(
+            run, default, run.test_core_macro_f1, default.test_core_macro_f1, reevaluated=False
+        )
+    logger.info("test data differ (or metrics missing): re-evaluating both on %s", data)
+    run_f1, n_test = _test_core_f1(run.path, data)
+    default_f1, _ = _test_core_f1(default.path, data)
+    return Promotion(run, default, run_f1, default_f1, reevaluated=True, n_test=n_test)
+
+
+def promote_run(
+    run: str | Path,
+    *,
+    default: Path = DEFAULT_MODEL,
+    runs_dir: Path = RUNS_DIR,
+    data: Path = Path("corpora/passages"),
+    force: bool = False,
+) -> Promotion:
+    """Copy a run over the default model if it is not worse on the test split.
+
+    Args:
+        run: A run directory or its name under ``runs_dir``.
+        default: The default model directory (replaced atomically).
+        runs_dir: Where named runs live.
+        data: The corpus whose test split decides when the stored metrics can't be compared.
+        force: Promote even when the run is worse.
+
+    Returns:
+        The comparison, with ``promoted=True``.
+
+    Raises:
+        ProtoscanError: The run is worse than the default (and ``force`` is off), or it is
+            the default already.
+
+    Example:
+        >>> promote_run("20261122-223646-linear")  # doctest: +SKIP
+    """
+    from protoscan.train import replace_directory
+
+    run_dir = resolve_run(run, runs_dir)
+    default = Path(default)
+    if default.exists() and run_dir.resolve() == default.resolve():
+        raise ProtoscanError(f"{run_dir} is the default model directory itself")
+    check = check_promotion(run_dir, default, data=data)
+    if not check.not_worse and not force:
+        how = "re-evaluated on the current test split" if check.reevaluated else "stored metrics"
+        raise ProtoscanError(
+            f"{run_dir.name}: test core macro-F1 {check.run_f1:.4f} is worse than the default's "
+            f"{check.default_f1:.4f} ({how}); not promoted (--force promotes anyway)"
+        )
+    replace_directory(run_dir, default)
+    return replace(check, promoted=True)

@@ -1,0 +1,200 @@
+"""The run registry (list, promote) and side-by-side model comparison."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from passage_samples import sample_passages
+from protoscan.classify.model_dir import load_classifier
+from protoscan.cli import app
+from protoscan.corpus.schema import write_passages
+from protoscan.errors import ProtoscanError
+from protoscan.evaluate import compare_predictions
+from protoscan.runs import check_promotion, list_runs, promote_run, same_model
+from protoscan.train import TrainConfig, train
+
+runner = CliRunner()
+
+
+def corpus_passages() -> list:
+    """The sample set three times over: train, dev and test (distinct ids)."""
+    return [
+        replace(p, id=f"{split}-{p.id}", doc_id=f"{split}-{p.doc_id}", split=split)
+        for split in ("train", "dev", "test")
+        for p in sample_passages()
+    ]
+
+
+def _edit_json(path: Path, edit) -> None:
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+
+
+def _deafen(model_dir: Path, label: str) -> None:
+    """Make a model blind to one label by raising its threshold out of reach."""
+
+    def edit(config: dict) -> None:
+        config["thresholds"][config["labels"].index(label)] = 1.01
+
+    _edit_json(model_dir / "config.json", edit)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real run and a corpus directory with its test split (built once)."""
+    root = tmp_path_factory.mktemp("runs-src")
+    corpus = root / "passages"
+    corpus.mkdir()
+    write_passages(corpus_passages(), corpus / "sample.jsonl")
+    config = TrainConfig(
+        name="tiny", backend="linear", params={"min_df": 1}, evaluate_real_dev=False
+    )
+    train(config, passages=corpus_passages(), run_dir=root / "run")
+    return root
+
+
+@pytest.fixture()
+def models(trained: Path, tmp_path: Path) -> dict[str, Path]:
+    """``runs/`` with a good run and a worse one, and a default copied from the good run."""
+    runs = tmp_path / "models" / "runs"
+    good, worse = runs / "20260101-000000-good", runs / "20260102-000000-worse"
+    shutil.copytree(trained / "run", good)
+    shutil.copytree(trained / "run", worse)
+    _deafen(worse, "child_perspective")
+    _edit_json(worse / "config.json", lambda c: c.update(created="2026-01-02T00:00:00+00:00"))
+    _edit_json(good / "config.json", lambda c: c.update(created="2026-01-01T00:00:00+00:00"))
+
+    def lower(metrics: dict) -> None:
+        metrics["test"]["core"]["macro_f1"] -= 0.2
+
+    _edit_json(worse / "metrics.json", lower)
+    default = tmp_path / "models" / "default"
+    shutil.copytree(good, default)
+    (runs / "not-a-model").mkdir()
+    return {"runs": runs, "good": good, "worse": worse, "default": default}
+
+
+def test_list_runs_reads_every_run_in_time_order(models: dict[str, Path]) -> None:
+    runs = list_runs(models["runs"])
+    assert [r.name for r in runs] == ["20260101-000000-good", "20260102-000000-worse"]
+    good, worse = runs
+    assert good.backend == "linear" and good.recipe == "tiny" and good.n_train == 20
+    assert worse.test_core_macro_f1 == pytest.approx(good.test_core_macro_f1 - 0.2)
+    assert good.jo_ivo_dev_fp_rate is None
+    assert len(good.data_sha256) == 64
+    assert same_model(models["good"], models["default"])
+    assert not same_model(models["worse"], models["default"])
+    with pytest.raises(ProtoscanError, match="no runs directory"):
+        list_runs(models["runs"] / "missing")
+
+
+def test_cli_models_list(models: dict[str, Path]) -> None:
+    args = ["models", "list", "--runs", str(models["runs"]), "--default", str(models["default"])]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["name"], r["is_default"]) for r in rows] == [
+        ("20260101-000000-good", True),
+        ("20260102-000000-worse", False),
+    ]
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0
+    assert "2 run(s)" in table.stdout and "(default)" in table.stdout
+
+
+def test_promote_refuses_a_worse_run_and_force_overrides(
+    models: dict[str, Path], trained: Path
+) -> None:
+    kwargs = {"default": models["default"], "runs_dir": models["runs"], "data": trained}
+    with pytest.raises(ProtoscanError, match=r"worse than the default.s .*--force"):
+        promote_run("20260102-000000-worse", **kwargs)
+    assert same_model(models["good"], models["default"])
+    result = promote_run("20260102-000000-worse", force=True, **kwargs)
+    assert result.promoted and not result.reevaluated
+    assert same_model(models["worse"], models["default"])
+    # A better run (the good one, now that the default is the worse) is promoted freely.
+    assert promote_run(models["good"], **kwargs).promoted
+    assert same_model(models["good"], models["default"])
+    assert not models["default"].with_name("default.previous").exists()
+
+
+def test_promote_reevaluates_when_test_data_differ(models: dict[str, Path], trained: Path) -> None:
+    def other_data(config: dict) -> None:
+        config["training"]["data_sha256"] = "0" * 64
+
+    _edit_json(models["worse"] / "config.json", other_data)
+    # The stored numbers now claim the worse run is better: they must not be trusted.
+    _edit_json(models["worse"] / "metrics.json", lambda m: m["test"]["core"].update(macro_f1=1.0))
+    check = check_promotion(models["worse"], models["default"], data=trained / "passages")
+    assert check.reevaluated and check.n_test == 20
+    assert check.run_f1 < check.default_f1
+    with pytest.raises(ProtoscanError, match="re-evaluated on the current test split"):
+        promote_run(models["worse"], default=models["default"], data=trained / "passages")
+
+
+def test_promote_without_a_default_and_cli_errors(models: dict[str, Path], tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh-default"
+    result = promote_run(models["good"], default=fresh)
+    assert result.promoted and result.default is None
+    assert same_model(models["good"], fresh)
+    assert load_classifier(fresh).labels_ == load_classifier(models["good"]).labels_
+    args = ["models", "promote", "20260102-000000-worse", "--runs", str(models["runs"])]
+    refused = runner.invoke(app, [*args, "--default", str(models["default"])])
+    assert refused.exit_code == 1
+    assert "not promoted" in refused.stderr and "Traceback" not in refused.output
+    missing = runner.invoke(app, ["models", "promote", "nope", "--runs", str(models["runs"])])
+    assert missing.exit_code == 1 and "no run 'nope'" in missing.stderr
+    forced = runner.invoke(app, [*args, "--default", str(models["default"]), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "(forced)" in forced.stderr
+
+
+def test_compare_two_models(models: dict[str, Path], trained: Path) -> None:
+    passages = [p for p in corpus_passages() if p.split == "test"]
+    a, b = load_classifier(models["good"]), load_classifier(models["worse"])
+    texts = [p.text for p in passages]
+    result = compare_predictions(
+        passages,
+        a.predict_proba(texts),
+        a.thresholds_,
+        b.predict_proba(texts),
+        b.thresholds_,
+        a.labels_,
+    )
+    boot = result.bootstrap
+    observed = result.b.core["macro_f1"] - result.a.core["macro_f1"]
+    assert boot["difference"] == pytest.approx(observed)
+    assert observed < 0
+    assert boot["ci_low"] <= observed <= boot["ci_high"]
+    # B is blind to child_perspective: it misses every child_perspective passage A gets right.
+    gold_cp = [p.id for p in passages if "child_perspective" in p.labels]
+    listed = {row["id"]: row for row in result.disagreements}
+    assert set(gold_cp) <= set(listed)
+    assert all("child_perspective" in listed[i]["gold"] for i in gold_cp)
+    assert all("child_perspective" not in listed[i]["b"] for i in gold_cp)
+    assert result.b_only_correct == 0 and result.a_only_correct >= len(gold_cp)
+    table = result.to_dict()["per_label"]["child_perspective"]
+    assert table["b_f1"] == 0.0 and table["difference"] < 0
+
+
+def test_cli_evaluate_compare(models: dict[str, Path], trained: Path) -> None:
+    base = ["evaluate", "--data", str(trained / "passages"), "--split", "test", "--compare"]
+    args = [*base, str(models["good"]), str(models["worse"])]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n"] == 20 and data["model_b"] == str(models["worse"])
+    ci = data["bootstrap_core_macro_f1"]
+    assert ci["ci_low"] <= ci["difference"] <= ci["ci_high"]
+    assert data["core_macro_f1"]["b"] < data["core_macro_f1"]["a"]
+    assert data["disagreements"] and data["n_disagreements"] >= 3
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert "paired" in shown.stdout and "decided differently" in shown.stdout
