@@ -1,8 +1,8 @@
-"""Batch scanning: the work list, the resumable result store and the local runner.
+"""Batch scanning: the work list, the resumable result store and the runners.
 
-``run_scan(paths, out, ScanOptions(...))`` tags a whole archive; ``process_document`` is the
-per-file unit of work any runner (local pool, distributed) can call; ``read_results`` reads
-a scan's ``.jsonl``/``.parquet``/``.csv`` back into records.
+``run_scan(paths, out, ScanOptions(...))`` tags a whole archive on local worker processes or
+a dask cluster; ``process_document`` is the per-file unit of work every runner calls;
+``read_results`` reads a scan's ``.jsonl``/``.parquet``/``.csv`` back into records.
 """
 
 from __future__ import annotations
@@ -12,12 +12,34 @@ from protoscan.batch.records import (
     PASSAGE_FIELDS,
     document_records,
     process_document,
+    pseudonymise_records,
+    scan_entry,
 )
-from protoscan.batch.runner import ScanOptions, ScanProgress, ScanSummary, run_scan
+from protoscan.batch.runner import (
+    BACKENDS,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_TIMEOUT,
+    ScanOptions,
+    ScanProgress,
+    ScanSummary,
+    run_scan,
+)
 from protoscan.batch.store import RESULT_FORMATS, Journal, read_results, write_results
-from protoscan.batch.worklist import DOCUMENT_SUFFIXES, collect_inputs, file_sha256
+from protoscan.batch.worklist import (
+    DOCUMENT_SUFFIXES,
+    SkippedPath,
+    WorkList,
+    collect_inputs,
+    collect_work,
+    file_sha256,
+)
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PAGES",
+    "DEFAULT_TIMEOUT",
     "DOCUMENT_FIELDS",
     "DOCUMENT_SUFFIXES",
     "PASSAGE_FIELDS",
@@ -26,11 +48,16 @@ __all__ = [
     "ScanOptions",
     "ScanProgress",
     "ScanSummary",
+    "SkippedPath",
+    "WorkList",
     "collect_inputs",
+    "collect_work",
     "document_records",
     "file_sha256",
     "process_document",
+    "pseudonymise_records",
     "read_results",
     "run_scan",
+    "scan_entry",
     "write_results",
 ]

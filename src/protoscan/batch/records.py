@@ -9,7 +9,11 @@ A scan result holds two kinds of record, told apart by ``record``:
   outcome.
 
 ``process_document`` is the unit of work of every runner: it takes a path and returns plain
-dicts, so a local process pool and a distributed backend can both call it.
+dicts, so a local process pool and a distributed backend can both call it; ``scan_entry``
+wraps it into the journal entry a runner sends back, and never raises for a bad document.
+
+With a ``Pseudonymiser`` the records are pseudonymised where they are made, after tagging:
+the classifier sees the real text, and no personal number or flagged name leaves the worker.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from protoscan.document import Document
 from protoscan.errors import ProcessingLimitError, ProtoscanError
+from protoscan.privacy import Pseudonymiser, person_name_words
 
 __all__ = [
     "COLUMN_TYPES",
@@ -32,6 +37,8 @@ __all__ = [
     "document_records",
     "failure_entry",
     "process_document",
+    "pseudonymise_records",
+    "scan_entry",
 ]
 
 _META_FIELDS = (
@@ -88,6 +95,12 @@ COLUMN_TYPES: dict[str, str] = {
     "label_counts": "map_int",
     "alleged_counts": "map_int",
 }
+
+#: Record fields that never hold free text, so pseudonymisation leaves them alone.
+_NOT_TEXT = frozenset(
+    {"record", "sha256", "doc_id", "passage_id", "authority", "doc_type", "decision_date",
+     "outcome", "law_version", "section_kind", "voice", "engine"}
+)  # fmt: skip
 
 _MODELS: dict[str, Any] = {}
 
@@ -158,6 +171,34 @@ def document_records(doc: Document, labels: tuple[str, ...], *, source: str) -> 
     return records
 
 
+def pseudonymise_records(
+    records: list[dict[str, Any]], pseudonymiser: Pseudonymiser, text: str
+) -> list[dict[str, Any]]:
+    """Pseudonymise every free-text field of a document's result records.
+
+    Personal numbers are replaced wherever they occur; names are those that
+    ``find_person_names`` flags anywhere in ``text`` (the whole document), replaced in every
+    passage, so a name introduced on page 1 is also replaced where it recurs alone. Offsets
+    stay valid, as pseudonyms keep the length of what they replace.
+
+    Args:
+        records: The document's records (``document_records``).
+        pseudonymiser: Holds the run's key.
+        text: The document's full text.
+
+    Returns:
+        New records; ``records`` is not changed.
+    """
+    names = person_name_words(text)
+
+    def clean(key: str, value: Any) -> Any:
+        if key in _NOT_TEXT or not isinstance(value, str):
+            return value
+        return pseudonymiser.pseudonymise(value, names)
+
+    return [{key: clean(key, value) for key, value in record.items()} for record in records]
+
+
 class _Timeout(BaseException):
     """Raised by the alarm inside the document's work; a BaseException so that library
     ``except Exception`` blocks cannot swallow it."""
@@ -205,8 +246,10 @@ def process_document(
     engine: str = "pdfplumber",
     model: Any,
     max_pages: int | None = None,
+    max_bytes: int | None = None,
     timeout: float | None = None,
     source: str | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> dict[str, Any]:
     """Read, tag and summarise one file into result records.
 
@@ -215,9 +258,11 @@ def process_document(
         engine: PDF text engine (``"pdfplumber"`` or ``"pdfium"``).
         model: A fitted classifier, or a model directory (loaded once per process).
         max_pages: Refuse PDFs with more pages (``ProcessingLimitError``).
+        max_bytes: Refuse larger files (``FileTooLargeError``), before reading them.
         timeout: Give up after this many seconds (``ProcessingLimitError``); enforced with
             ``SIGALRM`` when called on a process's main thread, as pool workers are.
         source: Path to record as the source; defaults to ``str(path)``.
+        pseudonymiser: Pseudonymise the records' text (``pseudonymise_records``).
 
     Returns:
         ``{"sha256", "records", "seconds"}``: the file's hash, its document record followed
@@ -238,11 +283,13 @@ def process_document(
     classifier = _classifier(model)
     try:
         with _deadline(timeout):
-            doc = read_document(path, engine=engine, max_pages=max_pages)
+            doc = read_document(path, engine=engine, max_pages=max_pages, max_bytes=max_bytes)
             (tagged,) = tag_documents([doc], classifier)
             records = document_records(
                 tagged, tuple(classifier.labels_), source=source or str(path)
             )
+            if pseudonymiser is not None:
+                records = pseudonymise_records(records, pseudonymiser, tagged.text)
     except _Timeout:
         raise ProcessingLimitError(
             path, f"took longer than the {timeout:g} s limit per document; raise --timeout"
@@ -251,6 +298,39 @@ def process_document(
         "sha256": tagged.sha256,
         "records": records,
         "seconds": round(time.perf_counter() - started, 4),
+    }
+
+
+def scan_entry(path: Path | str, sha256: str, **options: Any) -> dict[str, Any]:
+    """The journal entry for one file: its records, or its failure; never raises for a bad
+    document (only ``BaseException`` such as ``KeyboardInterrupt`` gets through).
+
+    Args:
+        path: The file.
+        sha256: Its content hash (computed by the parent).
+        **options: Passed to ``process_document`` (``model``, ``engine``, limits,
+            ``source``, ``pseudonymiser``).
+
+    Returns:
+        ``{"kind": "document", "sha256", "path", "seconds", "records"}`` or a
+        ``failure_entry``; an unexpected error also carries its ``traceback``.
+    """
+    source = options.get("source") or str(path)
+    try:
+        result = process_document(path, **options)
+    except Exception as error:
+        entry = failure_entry(source, sha256, error)
+        if entry["code"] == "internal_error":
+            import traceback
+
+            entry["traceback"] = traceback.format_exc(limit=-8)
+        return entry
+    return {
+        "kind": "document",
+        "sha256": sha256,
+        "path": source,
+        "seconds": result["seconds"],
+        "records": result["records"],
     }
 
 

@@ -1,4 +1,5 @@
-"""The local runner: a process pool over the work list, writing through the journal.
+"""Scan runners: a local process pool (or a dask cluster) over the work list, writing
+through the journal.
 
 Each worker loads the model once (pool initializer) and runs ``process_document`` on one
 file at a time; it returns a journal entry (document records or a failure) and never
@@ -8,6 +9,10 @@ enforce the time limit even when a worker is stuck in native code: the soft limi
 ``SIGALRM`` inside the worker, the hard limit kills the worker. A worker that dies
 (segfault, out of memory) breaks the pool; the files it might have been reading are then
 retried one at a time, so only the file that really kills a worker is recorded as failed.
+
+``ScanOptions(backend="dask")`` sends the same per-document work to a dask.distributed
+cluster instead (``protoscan.batch.distributed``); the parent stays the journal's only
+writer, so both backends give byte-identical result files.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import secrets
 import signal
 import sys
 import time
@@ -28,16 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protoscan.batch.records import failure_entry, process_document
+from protoscan.batch.records import failure_entry, scan_entry
 from protoscan.batch.store import (
     Journal,
     journal_path,
     manifest_path,
+    remove_stale_temporaries,
     result_format,
     write_atomic,
     write_results,
 )
-from protoscan.batch.worklist import collect_inputs, file_sha256
+from protoscan.batch.worklist import SkippedPath, collect_work, file_sha256
 from protoscan.errors import (
     ConfigError,
     IngestError,
@@ -47,6 +54,10 @@ from protoscan.errors import (
 )
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PAGES",
+    "DEFAULT_TIMEOUT",
     "ScanOptions",
     "ScanProgress",
     "ScanSummary",
@@ -83,28 +94,52 @@ _POLL = 0.25
 #: Model-directory files that do not change predictions (left out of the fingerprint).
 _NOT_FINGERPRINTED = frozenset({"metrics.json", "MODEL_CARD.md", "README.md"})
 
+#: Archive-scale limits per document. Decisions run to tens of pages; a PDF of more than
+#: 500 pages is a bound volume or a scan gone wrong, and one document taking two minutes
+#: (typically 0.1–2 s) is stuck. 25 MiB holds any text decision with room to spare (a
+#: 100-page text PDF is about 1 MB) while keeping a worker's memory bounded.
+DEFAULT_MAX_PAGES = 500
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+#: Where the documents are processed: this machine's process pool, or a dask cluster.
+BACKENDS: tuple[str, ...] = ("local", "dask")
+
 
 @dataclass(frozen=True)
 class ScanOptions:
     """How to scan; validated on construction.
 
+    The limits default to ``DEFAULT_MAX_PAGES``, ``DEFAULT_TIMEOUT`` and
+    ``DEFAULT_MAX_BYTES``; ``None`` turns a limit off.
+
     Args:
         model: Model directory (``config.json`` plus weights).
         engine: PDF text engine, ``"pdfplumber"`` or ``"pdfium"``.
-        workers: Worker processes; ``None`` means ``os.cpu_count()``.
+        workers: Worker processes; ``None`` means ``os.cpu_count()``. With the dask backend
+            and no ``scheduler``: the workers of the local cluster started for the scan.
         max_pages: Refuse PDFs with more pages.
         timeout: Seconds allowed per document.
+        max_bytes: Refuse larger files (checked before a file is read).
         retry_failed: Process files the journal records as failed again.
         glob: Keep only files (found in folders) whose name matches this pattern.
+        backend: ``"local"`` (a process pool) or ``"dask"`` (dask.distributed).
+        scheduler: Address of a running dask scheduler (``tcp://host:8786``); ``None``
+            starts a local cluster. Only with ``backend="dask"``.
+        pseudonymize: Replace personal numbers and flagged names in every output with
+            pseudonyms that are stable within the scan (the key is kept in the journal).
     """
 
     model: Path = Path("models/default")
     engine: str = "pdfplumber"
     workers: int | None = None
-    max_pages: int | None = None
-    timeout: float | None = None
+    max_pages: int | None = DEFAULT_MAX_PAGES
+    timeout: float | None = DEFAULT_TIMEOUT
+    max_bytes: int | None = DEFAULT_MAX_BYTES
     retry_failed: bool = False
     glob: str | None = None
+    backend: str = "local"
+    scheduler: str | None = None
+    pseudonymize: bool = False
 
     def __post_init__(self) -> None:
         from protoscan.pipeline import ENGINES
@@ -117,6 +152,14 @@ class ScanOptions:
             raise ConfigError(f"max_pages must be an integer ≥ 1; got {self.max_pages}")
         if self.timeout is not None and not self.timeout > 0:
             raise ConfigError(f"timeout must be a number of seconds > 0; got {self.timeout}")
+        if self.max_bytes is not None and self.max_bytes < 1:
+            raise ConfigError(f"max_bytes must be an integer ≥ 1; got {self.max_bytes}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
+        if self.scheduler is not None and self.backend != "dask":
+            raise ConfigError(
+                f"a scheduler address ({self.scheduler}) needs the dask backend; add --backend dask"
+            )
 
     @property
     def n_workers(self) -> int:
@@ -151,6 +194,7 @@ class ScanSummary:
     seconds: float = 0.0
     documents_per_second: float | None = None
     discarded_bytes: int = 0
+    compacted_lines: int = 0
 
     @property
     def ok(self) -> bool:
@@ -200,9 +244,19 @@ def model_fingerprint(model_dir: Path) -> dict[str, Any]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(model_dir: str, threads: int, started: Any) -> None:
+def _init_worker(
+    model_dir: str,
+    threads: int,
+    started: Any,
+    max_bytes: int | None = None,
+    pseudonym_key: bytes | None = None,
+) -> None:
     """Pool initializer: load the model once and cap math-library threads."""
+    from protoscan.privacy import Pseudonymiser
+
     _WORKER["started"] = started
+    _WORKER["max_bytes"] = max_bytes
+    _WORKER["pseudonymiser"] = Pseudonymiser(pseudonym_key) if pseudonym_key else None
     try:
         from threadpoolctl import threadpool_limits
 
@@ -244,24 +298,16 @@ def _work(path: str, sha256: str, engine: str, max_pages: int | None, timeout: f
     if "error" in _WORKER:
         return {"kind": "fatal", "message": str(_WORKER["error"])}
     _WORKER["started"].put((sha256, os.getpid()))
-    try:
-        result = process_document(
-            path, engine=engine, model=_WORKER["model"], max_pages=max_pages, timeout=timeout
-        )
-    except Exception as error:
-        entry = failure_entry(path, sha256, error)
-        if entry["code"] == "internal_error":
-            import traceback
-
-            entry["traceback"] = traceback.format_exc(limit=-8)
-        return entry
-    return {
-        "kind": "document",
-        "sha256": sha256,
-        "path": path,
-        "seconds": result["seconds"],
-        "records": result["records"],
-    }
+    return scan_entry(
+        path,
+        sha256,
+        engine=engine,
+        model=_WORKER["model"],
+        max_pages=max_pages,
+        max_bytes=_WORKER.get("max_bytes"),
+        timeout=timeout,
+        pseudonymiser=_WORKER.get("pseudonymiser"),
+    )
 
 
 # -- parent side ---------------------------------------------------------------------------
@@ -279,7 +325,9 @@ def _context(backend: str) -> multiprocessing.context.BaseContext:
 class _Pool:
     """A process pool plus the queue on which workers announce the task they start."""
 
-    def __init__(self, n_workers: int, options: ScanOptions, backend: str) -> None:
+    def __init__(
+        self, n_workers: int, options: ScanOptions, backend: str, key: bytes | None
+    ) -> None:
         context = _context(backend)
         # A SimpleQueue writes synchronously, so a start message is not lost when the
         # worker dies right after sending it.
@@ -289,7 +337,7 @@ class _Pool:
             max_workers=n_workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(str(options.model), threads, self.started),
+            initargs=(str(options.model), threads, self.started, options.max_bytes, key),
         )
         self.pids: dict[str, int] = {}
 
@@ -331,14 +379,18 @@ def _hard_limit(timeout: float) -> float:
 
 
 def _hash_inputs(
-    inputs: Sequence[Path], journal: Journal
+    inputs: Sequence[Path], journal: Journal, skipped: Sequence[SkippedPath] = ()
 ) -> tuple[list[tuple[Path, str]], list[dict[str, str]], list[str]]:
     """Unique (path, sha256) pairs in input order, duplicates, and keys of unreadable files
-    (their failures are written to the journal here)."""
+    and skipped paths (their failures are written to the journal here)."""
     unique: list[tuple[Path, str]] = []
     first_path: dict[str, Path] = {}
     duplicates: list[dict[str, str]] = []
     unreadable: list[str] = []
+    for item in skipped:
+        unreadable.append(f"path:{item.path}")
+        if journal.get(None, item.path) is None:
+            journal.append(failure_entry(item.path, None, item.error, code=item.code))
     for path in inputs:
         try:
             if not path.is_file():  # a FIFO or device would block the parent on open()
@@ -379,7 +431,7 @@ def run_scan(
     Args:
         paths: Files and folders (searched recursively).
         out: Result file, ``.jsonl``, ``.parquet`` or ``.csv``.
-        options: Model, engine, workers, limits.
+        options: Model, engine, workers, limits, backend, pseudonymisation.
         on_progress: Called with a ``ScanProgress`` at the start and after every file.
 
     Returns:
@@ -387,7 +439,8 @@ def run_scan(
 
     Raises:
         InputNotFoundError, IngestError: A path is missing or no documents were found.
-        ConfigError: Bad options, or the journal belongs to another model or engine.
+        ConfigError: Bad options, the journal belongs to another model or engine, or
+            another scan is writing the same results now.
         ModelLoadError: The model directory cannot be loaded.
 
     Example:
@@ -400,110 +453,169 @@ def run_scan(
     fmt = result_format(out)
     started_wall = time.time()
     started = time.monotonic()
-    inputs = collect_inputs(paths, glob=options.glob)
+    work = collect_work(paths, glob=options.glob)
+    inputs = work.files
     model = model_fingerprint(options.model)
-    header = {
+    header: dict[str, Any] = {
         "engine": options.engine,
         "model": {k: model[k] for k in ("backend", "labels", "fingerprint")},
     }
-    journal = Journal(journal_path(out), header)
-    unique, duplicates, unreadable = _hash_inputs(inputs, journal)
+    if options.pseudonymize:
+        # A fresh key for a new journal; a resumed scan keeps the journal's own key.
+        header["privacy"] = {"pseudonymize": True, "key": secrets.token_hex(32)}
+    with Journal(journal_path(out), header) as journal:
+        key = _pseudonym_key(journal)
+        for target in (out, manifest_path(out)):
+            remove_stale_temporaries(target)  # safe: the journal lock is ours
+        unique, duplicates, unreadable = _hash_inputs(inputs, journal, work.skipped)
 
-    todo: list[_Task] = []
-    for path, sha256 in unique:
-        entry = journal.get(sha256, path)
-        if entry is None or (entry.kind == "failure" and options.retry_failed):
-            todo.append(_Task(path, sha256))
-    skipped = len(unique) - len(todo)
-    progress = ScanProgress(total=len(todo), completed=0, failed=0)
-    if on_progress:
-        on_progress(progress)
+        todo: list[_Task] = []
+        for path, sha256 in unique:
+            entry = journal.get(sha256, path)
+            if entry is None or (entry.kind == "failure" and options.retry_failed):
+                todo.append(_Task(path, sha256))
+        skipped = len(unique) - len(todo)
+        progress = ScanProgress(total=len(todo), completed=0, failed=0)
+        if on_progress:
+            on_progress(progress)
 
-    processing_started = time.monotonic()
-    first_done: list[float] = []
-    processed = (
-        _process(todo, journal, options, model["backend"], progress, on_progress, first_done)
-        if todo
-        else 0
-    )
-    processing_seconds = time.monotonic() - processing_started
-    timing = {"processing_seconds": round(processing_seconds, 3)}
-    if first_done:
-        # Starting the workers (imports, model) is paid once; the rate after the first
-        # file is what a large archive will see.
-        startup = first_done[0] - processing_started
-        timing["first_document_seconds"] = round(startup, 3)
-        if processed > 1 and processing_seconds > startup:
-            timing["documents_per_second_after_first"] = round(
-                (processed - 1) / (processing_seconds - startup), 3
-            )
+        processing_started = time.monotonic()
+        finisher = _Finisher(journal, progress.total, on_progress)
+        if todo and options.backend == "dask":
+            from protoscan.batch.distributed import process_on_dask
 
-    documents = []
-    failures = []
-    for path, sha256 in unique:
-        entry = journal.get(sha256, path)
-        if entry is None:  # pragma: no cover - every task ends in an entry
-            continue
-        if entry.kind == "document":
-            documents.append(entry)
-        else:
-            failures.append(entry.failure)
-    failures += [journal.entries[key].failure for key in unreadable]
-    failures.sort(key=lambda f: f["path"])
-    documents.sort(key=lambda e: e.sha256)
-    n_records = write_results(
-        (journal.read_records(entry) for entry in documents), out, model["labels"]
-    )
-    seconds = time.monotonic() - started
-    summary = ScanSummary(
-        results=out,
-        journal=journal.path,
-        manifest=manifest_path(out),
-        inputs=len(inputs),
-        documents=len(documents),
-        records=n_records,
-        processed=processed,
-        skipped=skipped,
-        duplicates=len(duplicates),
-        failures=failures,
-        seconds=round(seconds, 3),
-        documents_per_second=(
-            round(processed / processing_seconds, 3) if processed and processing_seconds else None
-        ),
-        discarded_bytes=journal.discarded_bytes,
-    )
-    _write_manifest(summary, options, model, fmt, duplicates, started_wall, timing)
+            process_on_dask(todo, options, model, finisher.finish, key)
+        elif todo:
+            _process(todo, options, model["backend"], finisher.finish, key)
+        processed = finisher.completed
+        processing_seconds = time.monotonic() - processing_started
+        timing = {"processing_seconds": round(processing_seconds, 3)}
+        if finisher.first_done is not None:
+            # Starting the workers (imports, model) is paid once; the rate after the first
+            # file is what a large archive will see.
+            startup = finisher.first_done - processing_started
+            timing["first_document_seconds"] = round(startup, 3)
+            if processed > 1 and processing_seconds > startup:
+                timing["documents_per_second_after_first"] = round(
+                    (processed - 1) / (processing_seconds - startup), 3
+                )
+
+        documents = []
+        failures = []
+        for path, sha256 in unique:
+            entry = journal.get(sha256, path)
+            if entry is None:  # pragma: no cover - every task ends in an entry
+                continue
+            if entry.kind == "document":
+                documents.append(entry)
+            else:
+                failures.append(entry.failure)
+        failures += [journal.entries[key_].failure for key_ in unreadable]
+        failures.sort(key=lambda f: f["path"])
+        documents.sort(key=lambda e: e.sha256)
+        n_records = write_results(
+            (journal.read_records(entry) for entry in documents), out, model["labels"]
+        )
+        if key is not None:
+            failures, duplicates = _pseudonymise_report(key, failures, duplicates)
+        seconds = time.monotonic() - started
+        summary = ScanSummary(
+            results=out,
+            journal=journal.path,
+            manifest=manifest_path(out),
+            inputs=len(inputs) + len(work.skipped),
+            documents=len(documents),
+            records=n_records,
+            processed=processed,
+            skipped=skipped,
+            duplicates=len(duplicates),
+            failures=failures,
+            seconds=round(seconds, 3),
+            documents_per_second=(
+                round(processed / processing_seconds, 3)
+                if processed and processing_seconds
+                else None
+            ),
+            discarded_bytes=journal.discarded_bytes,
+            compacted_lines=journal.compacted_lines,
+        )
+        _write_manifest(summary, options, model, fmt, duplicates, started_wall, timing)
     return summary
+
+
+def _pseudonym_key(journal: Journal) -> bytes | None:
+    """The pseudonymisation key kept in the journal's header, if the scan pseudonymises."""
+    privacy = journal.stored_header.get("privacy") or {}
+    if not privacy.get("pseudonymize"):
+        return None
+    try:
+        return bytes.fromhex(privacy["key"])
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(
+            f"{journal.path}: the journal header has no valid pseudonymisation key; "
+            "use another --out"
+        ) from None
+
+
+def _pseudonymise_report(
+    key: bytes, failures: list[dict[str, Any]], duplicates: list[dict[str, str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Personal numbers out of the paths and messages shown in the manifest and summary."""
+    from protoscan.privacy import Pseudonymiser
+
+    pseudonymiser = Pseudonymiser(key)
+
+    def clean(item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: pseudonymiser.pseudonymise(v) if isinstance(v, str) and k != "sha256" else v
+            for k, v in item.items()
+        }
+
+    return [clean(f) for f in failures], [clean(d) for d in duplicates]
+
+
+class _Finisher:
+    """Writes finished files to the journal and reports progress; shared by the runners."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        total: int,
+        on_progress: Callable[[ScanProgress], None] | None,
+    ) -> None:
+        self.journal = journal
+        self.total = total
+        self.on_progress = on_progress
+        self.completed = 0
+        self.failed = 0
+        self.first_done: float | None = None
+
+    def finish(self, entry: dict[str, Any]) -> None:
+        self.journal.append(entry)
+        self.completed += 1
+        if self.first_done is None:
+            self.first_done = time.monotonic()
+        self.failed += entry["kind"] == "failure"
+        if self.on_progress:
+            self.on_progress(
+                ScanProgress(self.total, self.completed, self.failed, entry.get("path"))
+            )
 
 
 def _process(
     todo: list[_Task],
-    journal: Journal,
     options: ScanOptions,
     backend: str,
-    progress: ScanProgress,
-    on_progress: Callable[[ScanProgress], None] | None,
-    first_done: list[float],
-) -> int:
-    """Run ``todo`` through worker processes; returns how many files were finished and
-    appends the time the first one finished to ``first_done``."""
+    finish: Callable[[dict[str, Any]], None],
+    key: bytes | None,
+) -> None:
+    """Run ``todo`` through local worker processes, passing each entry to ``finish``."""
     n_workers = min(options.n_workers, len(todo))
     pending: deque[_Task] = deque(todo)
     suspects: deque[_Task] = deque()
     in_flight: dict[Future, _Task] = {}
     pool: _Pool | None = None
-    completed = failed = 0
     empty_crashes = 0  # pools in a row that broke before any file started
-
-    def finish(entry: dict[str, Any]) -> None:
-        nonlocal completed, failed
-        journal.append(entry)
-        completed += 1
-        if completed == 1:
-            first_done.append(time.monotonic())
-        failed += entry["kind"] == "failure"
-        if on_progress:
-            on_progress(ScanProgress(progress.total, completed, failed, entry.get("path")))
 
     def break_pool(reason: str, culprits: frozenset[str] = frozenset()) -> None:
         """The pool is gone. After a timeout the other files were innocent and go back in
@@ -549,7 +661,7 @@ def _process(
     try:
         while pending or suspects or in_flight:
             if pool is None:
-                pool = _Pool(n_workers, options, backend)
+                pool = _Pool(n_workers, options, backend, key)
             if suspects and not in_flight:
                 task = suspects.popleft()
                 task.quarantined = True
@@ -607,7 +719,6 @@ def _process(
     finally:
         if pool is not None:
             pool.close(wait_for=not in_flight)
-    return completed
 
 
 def _write_manifest(
@@ -644,6 +755,10 @@ def _write_manifest(
         "engine": options.engine,
         "max_pages": options.max_pages,
         "timeout": options.timeout,
+        "max_bytes": options.max_bytes,
+        "backend": options.backend,
+        "scheduler": options.scheduler,
+        "pseudonymized": options.pseudonymize,
         "workers": options.n_workers,
         "glob": options.glob,
         "retry_failed": options.retry_failed,
@@ -656,6 +771,7 @@ def _write_manifest(
         "processed_this_run": summary.processed,
         "skipped_already_done": summary.skipped,
         "discarded_journal_bytes": summary.discarded_bytes,
+        "compacted_journal_lines": summary.compacted_lines,
         "errors": summary.failures,
         "started": stamp(started_wall),
         "finished": stamp(started_wall + summary.seconds),

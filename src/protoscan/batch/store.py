@@ -9,13 +9,18 @@ with a single ``write`` and ``fsync``:
 
 A file counts as done only when its line is complete and parses. On opening, a truncated
 last line (a killed run) is cut off; the latest line for a file wins, so a retried failure
-is simply appended. The result file (``.jsonl``, ``.parquet`` or ``.csv``) is rebuilt from
-the journal into a temporary file and renamed into place, sorted by sha256 and passage
-offset, so the same input gives byte-identical results.
+is simply appended, and lines superseded that way are compacted away the next time the
+journal is opened (rewritten to a temporary file and renamed into place, so a kill during
+compaction leaves the old journal). While a scan has the journal open it holds an exclusive
+lock on ``.RESULTS.journal.jsonl.lock``, so a second scan of the same results is refused
+instead of writing the same journal. The result file (``.jsonl``, ``.parquet`` or ``.csv``)
+is rebuilt from the journal into a temporary file and renamed into place, sorted by sha256
+and passage offset, so the same input gives byte-identical results.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -28,6 +33,11 @@ from typing import Any
 from protoscan.batch.records import COLUMN_TYPES, DOCUMENT_FIELDS, PASSAGE_FIELDS
 from protoscan.errors import ConfigError, DataError
 
+try:  # POSIX only; elsewhere the journal is not locked
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
     "RESULT_FORMATS",
     "Journal",
@@ -35,6 +45,7 @@ __all__ = [
     "journal_path",
     "manifest_path",
     "read_results",
+    "remove_stale_temporaries",
     "result_format",
     "write_atomic",
     "write_results",
@@ -71,6 +82,10 @@ def manifest_path(results: Path) -> Path:
     return results.with_name(results.name + ".manifest.json")
 
 
+def _lock_path(journal: Path) -> Path:
+    return journal.with_name(f".{journal.name}.lock")
+
+
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -95,29 +110,77 @@ class Journal:
 
     Args:
         path: The journal file; created with ``header`` when missing.
-        header: What the results depend on (model fingerprint, engine). An existing journal
-            with a different header is refused, so results of two models never mix.
+        header: What the results depend on (model fingerprint, engine, pseudonymisation).
+            An existing journal with a different header is refused, so results of two
+            models never mix; ``stored_header`` is the header actually in the file.
 
     Raises:
-        ConfigError: The journal was written for another model or engine.
+        ConfigError: The journal was written for another model or engine, with a different
+            pseudonymisation setting, or another scan is writing it now.
         DataError: The file is not a protoscan journal.
     """
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         self.path = Path(path)
         self.header = {"kind": "header", "version": JOURNAL_VERSION, **header}
+        self.stored_header: dict[str, Any] = self.header
         self.entries: dict[str, JournalEntry] = {}
         self.discarded_bytes = 0
         self.skipped_lines = 0
-        self._load()
+        self.compacted_lines = 0
+        self._lock_fd: int | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        try:
+            superseded = self._load()
+            if superseded or self.skipped_lines:
+                self._compact()
+                self.compacted_lines = superseded + self.skipped_lines
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the journal's lock (a killed process releases it too)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _lock(self) -> None:
+        if fcntl is None:  # pragma: no cover
+            return
+        lock = _lock_path(self.path)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError(
+                f"{self.path}: another scan is writing this journal now; wait for it to "
+                "finish, or use another --out"
+            ) from None
+        except OSError:  # a file system without locks: go on unlocked
+            logger.debug("%s: journal not locked", self.path, exc_info=True)
+        self._lock_fd = fd
 
     # -- reading --------------------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self) -> int:
+        """Read the journal; returns how many entry lines a later line superseded."""
         if not self.path.exists() or self.path.stat().st_size == 0:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(_dumps(self.header) + "\n", encoding="utf-8")
-            return
+            # Owner-only when the header holds the pseudonymisation key.
+            mode = 0o600 if "privacy" in self.header else 0o666
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(_dumps(self.header) + "\n")
+            return 0
         good_end = 0
+        superseded = 0
         found_header: dict[str, Any] | None = None
         with open(self.path, "rb") as handle:
             offset = 0
@@ -140,10 +203,11 @@ class Journal:
                         raise DataError(f"{self.path}:1: not a protoscan scan journal")
                     found_header = obj
                     continue
-                self._remember(obj, start)
+                superseded += self._remember(obj, start)
         if found_header is None:
             raise DataError(f"{self.path}:1: not a protoscan scan journal (no header line)")
         self._check_header(found_header)
+        self.stored_header = found_header
         size = self.path.stat().st_size
         if good_end < size:
             self.discarded_bytes = size - good_end
@@ -154,6 +218,25 @@ class Journal:
                 handle.truncate(good_end)
                 handle.flush()
                 os.fsync(handle.fileno())
+        return superseded
+
+    def _compact(self) -> None:
+        """Rewrite the journal with only the latest line per file (atomically)."""
+        entries = sorted(self.entries.values(), key=lambda e: e.offset)
+
+        def write(tmp: Path) -> None:
+            with open(self.path, "rb") as source, open(tmp, "wb") as target:
+                target.write(source.readline())  # the header
+                for entry in entries:
+                    source.seek(entry.offset)
+                    target.write(source.readline())
+            tmp.chmod(self.path.stat().st_mode & 0o777)
+
+        write_atomic(self.path, write)
+        logger.info("%s: compacted to %d entries", self.path, len(entries))
+        self.entries = {}
+        self.skipped_lines = 0
+        self._load()
 
     def _check_header(self, found: dict[str, Any]) -> None:
         for key in ("version", "engine", "model"):
@@ -164,16 +247,28 @@ class Journal:
                     f"({_describe(found.get(key))} vs now {_describe(self.header.get(key))}); "
                     "use another --out, or delete the journal to start over"
                 )
+        was, now = _pseudonymised(found), _pseudonymised(self.header)
+        if was != now:
+            raise ConfigError(
+                f"{self.path}: this journal was written "
+                + ("with" if was else "without")
+                + " --pseudonymize and this scan is "
+                + ("with" if now else "without")
+                + " it; results would mix real and pseudonymised text. Use another --out"
+            )
 
-    def _remember(self, obj: dict[str, Any], offset: int) -> None:
+    def _remember(self, obj: dict[str, Any], offset: int) -> int:
+        """Index one entry line; returns 1 when it supersedes an earlier line."""
         kind = obj.get("kind")
         if kind not in ("document", "failure"):
-            return
+            return 0
         failure = None
         if kind == "failure":
             failure = {k: obj.get(k) for k in ("path", "sha256", "code", "type", "message")}
         entry = JournalEntry(kind, obj.get("sha256"), str(obj.get("path")), offset, failure)
+        superseded = int(entry.key in self.entries)
         self.entries[entry.key] = entry
+        return superseded
 
     def get(self, sha256: str | None, path: Path | str) -> JournalEntry | None:
         """The latest entry for a file, by content hash (or path when unreadable)."""
@@ -203,6 +298,10 @@ class Journal:
         return self.entries[entry.get("sha256") or f"path:{entry.get('path')}"]
 
 
+def _pseudonymised(header: dict[str, Any]) -> bool:
+    return bool((header.get("privacy") or {}).get("pseudonymize"))
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items() if k in ("dir", "fingerprint"))
@@ -223,7 +322,11 @@ def _normalise(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_atomic(path: Path, write: Any) -> None:
-    """Call ``write(tmp_path)`` then rename the finished file onto ``path``."""
+    """Call ``write(tmp_path)`` then rename the finished file onto ``path``.
+
+    A process killed at any moment leaves either the old ``path`` or the new one, never a
+    part; at worst a ``.NAME.PID.tmp`` file stays behind (``remove_stale_temporaries``).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -231,8 +334,40 @@ def write_atomic(path: Path, write: Any) -> None:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _fsync_folder(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_stale_temporaries(path: Path) -> int:
+    """Delete ``.NAME.*.tmp`` files that a killed ``write_atomic`` of ``path`` left behind.
+
+    Call it only while holding the journal lock, so no live writer owns them.
+
+    Returns:
+        How many files were removed.
+    """
+    removed = 0
+    for tmp in path.parent.glob(f".{_glob_escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed += 1
+    return removed
+
+
+def _glob_escape(name: str) -> str:
+    """``name`` with glob metacharacters escaped (``[`` → ``[[]``)."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def write_results(

@@ -1,20 +1,61 @@
-"""The scan work list: which files to read, in a deterministic order, and their content hash."""
+"""The scan work list: which files to read, in a deterministic order, and their content hash.
+
+Folders are walked recursively, following symbolic links to folders but never into a folder
+twice, so a link loop (``a/loop -> ..``) ends the walk instead of looping. Links that cannot
+be followed (a loop between file links, a dangling link) are not silently dropped: they come
+back as ``SkippedPath`` entries, which the scan records as failures with a typed error.
+"""
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
+import os
+import stat
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from protoscan.errors import IngestError, InputNotFoundError
 
-__all__ = ["DOCUMENT_SUFFIXES", "collect_inputs", "file_sha256"]
+__all__ = [
+    "DOCUMENT_SUFFIXES",
+    "SkippedPath",
+    "WorkList",
+    "collect_inputs",
+    "collect_work",
+    "file_sha256",
+]
 
 #: File suffixes a scan picks up from folders (lower case).
 DOCUMENT_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".xhtml", ".htm", ".txt")
 
 _CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPath:
+    """A path found while walking that cannot be read as a document.
+
+    Attributes:
+        path: The path as found.
+        code: Machine-readable reason: ``"symlink_loop"``, ``"broken_symlink"`` or
+            ``"unreadable_folder"``.
+        error: The typed error to record (its message names the path).
+    """
+
+    path: Path
+    code: str
+    error: IngestError
+
+
+@dataclass(frozen=True, slots=True)
+class WorkList:
+    """The files to scan, in order, and the paths that were found but cannot be read."""
+
+    files: list[Path]
+    skipped: list[SkippedPath] = field(default_factory=list)
 
 
 def _matches(path: Path, glob: str | None) -> bool:
@@ -23,12 +64,75 @@ def _matches(path: Path, glob: str | None) -> bool:
     return glob is None or fnmatch.fnmatch(path.name, glob) or path.match(glob)
 
 
-def collect_inputs(paths: Iterable[Path | str], *, glob: str | None = None) -> list[Path]:
-    """List the document files under ``paths``, each once, in a stable order.
+def _link_problem(path: Path, error: OSError) -> SkippedPath:
+    if error.errno == errno.ELOOP:
+        message = "is a symbolic link loop (the links point at each other); fix or remove it"
+        return SkippedPath(path, "symlink_loop", IngestError(path, message))
+    target = os.readlink(path) if path.is_symlink() else "?"
+    message = f"is a symbolic link to {target!r}, which does not exist; fix or remove it"
+    return SkippedPath(path, "broken_symlink", IngestError(path, message))
 
-    Folders are searched recursively for ``DOCUMENT_SUFFIXES``; a file named directly is
-    taken whatever its suffix (ingestion reports an unsupported one as a failure). Hidden
-    files and folders (``.name``) inside folders are skipped.
+
+def _walk(root: Path, glob: str | None, files: list[Path], skipped: list[SkippedPath]) -> None:
+    """Collect the documents under ``root`` (unsorted) and the paths that cannot be read.
+
+    Folders are identified by device and inode. A link to a folder on the current path is a
+    loop (reported); a link into ``root`` itself is left to the real folder's own walk; a
+    link to an outside folder is walked once, however many links lead there.
+    """
+    root_real = root.resolve()
+    top = root.stat()
+    visited = {(top.st_dev, top.st_ino)}
+    stack = [(root, frozenset(visited))]
+    while stack:
+        folder, ancestors = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as error:
+            message = f"folder cannot be listed ({error.strerror or error}); check permissions"
+            skipped.append(SkippedPath(folder, "unreadable_folder", IngestError(folder, message)))
+            continue
+        for name in names:
+            if name.startswith("."):
+                continue  # hidden files and folders
+            path = folder / name
+            try:
+                info = path.stat()  # follows links
+            except OSError as error:
+                if path.is_symlink() and (_matches(path, glob) or error.errno == errno.ELOOP):
+                    skipped.append(_link_problem(path, error))
+                continue
+            if stat.S_ISREG(info.st_mode):
+                if _matches(path, glob):
+                    files.append(path)
+                continue
+            if not stat.S_ISDIR(info.st_mode):
+                continue  # sockets, FIFOs, devices
+            key = (info.st_dev, info.st_ino)
+            if key in ancestors:
+                message = (
+                    f"links back to {path.resolve()}, a folder it is in (a symbolic link "
+                    "loop); that folder was not walked again"
+                )
+                skipped.append(SkippedPath(path, "symlink_loop", IngestError(path, message)))
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if target == root_real or root_real in target.parents or key in visited:
+                    continue  # walked as a real folder of the root, or through another link
+            visited.add(key)
+            stack.append((path, ancestors | {key}))
+
+
+def collect_work(paths: Iterable[Path | str], *, glob: str | None = None) -> WorkList:
+    """The document files under ``paths``, each once, in a stable order, and the paths that
+    were found but cannot be read (link loops, dangling links, unreadable folders).
+
+    Folders are searched recursively for ``DOCUMENT_SUFFIXES``, following links to folders
+    (each folder is walked once; a link back to an enclosing folder is reported as a loop).
+    A file named directly is taken whatever its suffix (ingestion reports an unsupported one
+    as a failure). Hidden files and folders (``.name``) inside folders are skipped.
 
     Args:
         paths: Files and folders, as given on the command line.
@@ -36,8 +140,58 @@ def collect_inputs(paths: Iterable[Path | str], *, glob: str | None = None) -> l
             ``"*2023*.pdf"``; applies to files found in folders.
 
     Returns:
-        Paths as given joined with the relative path found, sorted within each argument,
-        without repeats.
+        A ``WorkList``: paths as given joined with the relative path found, sorted within
+        each argument, without repeats; and the skipped paths, sorted.
+
+    Raises:
+        InputNotFoundError: A path does not exist.
+        IngestError: Nothing to scan was found.
+
+    Example:
+        >>> collect_work(["arkiv/"], glob="*.pdf").files  # doctest: +SKIP
+        [PosixPath('arkiv/2019/beslut-1.pdf'), PosixPath('arkiv/2020/beslut-2.pdf')]
+    """
+    found: list[Path] = []
+    skipped: list[SkippedPath] = []
+    seen: set[Path] = set()
+    given = [Path(p) for p in paths]
+    for root in given:
+        if root.is_dir():
+            candidates: list[Path] = []
+            problems: list[SkippedPath] = []
+            _walk(root, glob, candidates, problems)
+            candidates.sort()
+            skipped.extend(sorted(problems, key=lambda s: s.path))
+        elif root.exists():
+            candidates = [root]
+        elif root.is_symlink():
+            try:
+                root.stat()
+            except OSError as error:
+                skipped.append(_link_problem(root, error))
+            continue
+        else:
+            raise InputNotFoundError(root)
+        for path in candidates:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(path)
+    if not found and not skipped:
+        where = ", ".join(str(p) for p in given) or "(no paths given)"
+        raise IngestError(
+            None,
+            f"no documents to scan in {where}"
+            + (f" matching {glob!r}" if glob else "")
+            + f"; protoscan reads {', '.join(DOCUMENT_SUFFIXES)} files",
+        )
+    return WorkList(found, skipped)
+
+
+def collect_inputs(paths: Iterable[Path | str], *, glob: str | None = None) -> list[Path]:
+    """List the document files under ``paths``, each once, in a stable order.
+
+    The files of ``collect_work``; paths that cannot be read are left out.
 
     Raises:
         InputNotFoundError: A path does not exist.
@@ -47,36 +201,11 @@ def collect_inputs(paths: Iterable[Path | str], *, glob: str | None = None) -> l
         >>> collect_inputs(["arkiv/"], glob="*.pdf")  # doctest: +SKIP
         [PosixPath('arkiv/2019/beslut-1.pdf'), PosixPath('arkiv/2020/beslut-2.pdf')]
     """
-    found: list[Path] = []
-    seen: set[Path] = set()
     given = [Path(p) for p in paths]
-    for root in given:
-        if root.is_dir():
-            candidates = sorted(
-                p
-                for p in root.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(root).parts)
-                and _matches(p, glob)
-            )
-        elif root.exists():
-            candidates = [root]
-        else:
-            raise InputNotFoundError(root)
-        for path in candidates:
-            key = path.resolve()
-            if key not in seen:
-                seen.add(key)
-                found.append(path)
-    if not found:
-        where = ", ".join(str(p) for p in given) or "(no paths given)"
-        raise IngestError(
-            None,
-            f"no documents to scan in {where}"
-            + (f" matching {glob!r}" if glob else "")
-            + f"; protoscan reads {', '.join(DOCUMENT_SUFFIXES)} files",
-        )
-    return found
+    work = collect_work(given, glob=glob)
+    if not work.files:
+        raise IngestError(None, f"no readable documents in {', '.join(map(str, given))}")
+    return work.files
 
 
 def file_sha256(path: Path) -> str:

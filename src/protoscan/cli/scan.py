@@ -15,6 +15,7 @@ from rich.progress import ProgressColumn
 from rich.table import Table
 from rich.text import Text
 
+from protoscan.batch.runner import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT
 from protoscan.cli.common import DEFAULT_MODEL, err_console
 
 if TYPE_CHECKING:
@@ -29,6 +30,33 @@ LOG_EVERY = 10.0
 class Engine(str, Enum):
     pdfplumber = "pdfplumber"
     pdfium = "pdfium"
+
+
+class Backend(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_size(value: str) -> int:
+    """``"25M"`` → 26214400: bytes, or K/M/G (powers of 1024, ``B``/``iB`` optional).
+
+    Raises:
+        typer.BadParameter: Not a size.
+    """
+    text = value.strip().lower().removesuffix("b").removesuffix("i")
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in "kmg" else (text, "")
+    try:
+        size = float(number) * _SIZE_UNITS[unit]
+    except (ValueError, KeyError):
+        raise typer.BadParameter(
+            f"expected a size such as 25M or 26214400; got {value!r}"
+        ) from None
+    if size < 0:
+        raise typer.BadParameter(f"a size cannot be negative; got {value!r}")
+    return int(size)
 
 
 class _RateColumn(ProgressColumn):
@@ -165,37 +193,80 @@ def scan(
     ] = Engine.pdfplumber,
     model: Annotated[Path, typer.Option(help="Model directory.")] = DEFAULT_MODEL,
     max_pages: Annotated[
-        int | None, typer.Option(min=1, help="Record PDFs with more pages as failed.")
-    ] = None,
+        int,
+        typer.Option(min=0, help="Record PDFs with more pages as failed (0: no limit)."),
+    ] = DEFAULT_MAX_PAGES,
     timeout: Annotated[
-        float | None,
-        typer.Option(min=0.001, help="Seconds per document before it is recorded as failed."),
-    ] = None,
+        float,
+        typer.Option(
+            min=0, help="Seconds per document before it is recorded as failed (0: no limit)."
+        ),
+    ] = DEFAULT_TIMEOUT,
+    max_bytes: Annotated[
+        str,
+        typer.Option(
+            help="Record larger files as failed, without reading them: bytes or K/M/G "
+            "(0: no limit).",
+        ),
+    ] = f"{DEFAULT_MAX_BYTES // 1024**2}M",
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Process files that failed before again.")
     ] = False,
+    pseudonymize: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymize",
+            help="Replace personal numbers and flagged names of persons in every output with "
+            "pseudonyms, stable within the scan. The key is kept in the journal (owner-only "
+            "file): share the results and manifest, not the journal.",
+        ),
+    ] = False,
+    backend: Annotated[
+        Backend,
+        typer.Option(help="Where documents are processed: local processes, or dask.distributed."),
+    ] = Backend.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --backend dask: a running scheduler, e.g. tcp://host:8786 "
+            "(default: start a local cluster of --workers processes).",
+        ),
+    ] = None,
 ) -> None:
     """Tag every decision under PATHS and write one result file.
 
     Files are .pdf, .docx, .html, .xhtml, .htm and .txt. Finished documents go to
     RESULTS.journal.jsonl as they complete: run the same command again to resume after an
     interruption (done documents are skipped by content hash; failed files are not retried
-    without --retry-failed). RESULTS.manifest.json records the model, versions, counts,
-    errors and timing.
+    without --retry-failed). RESULTS.manifest.json records the model, versions, limits,
+    counts, errors and timing. Files that cannot be read, are too large, have too many pages
+    or take too long are recorded with a typed error and the scan goes on.
+
+    On a cluster (--backend dask --scheduler tcp://host:8786): start `dask scheduler` on one
+    machine and `dask worker tcp://host:8786 --nthreads 1` on each worker machine. Every
+    worker needs the same protoscan version installed with its "distributed" extra, and
+    must see the model directory and the input files at the same absolute paths as this
+    machine (a shared file system, or identical copies). This machine alone writes the
+    journal and results, so resuming works as for a local scan.
 
     Exit status: 0 when every file was processed; 1 when some files failed (listed at the
     end and in the manifest) or the scan could not run; 2 for bad command-line usage.
     """
     from protoscan.batch import ScanOptions, run_scan
 
+    size_limit = parse_size(max_bytes)
     options = ScanOptions(
         model=model,
         engine=engine.value,
         workers=workers,
-        max_pages=max_pages,
-        timeout=timeout,
+        max_pages=max_pages or None,
+        timeout=timeout or None,
+        max_bytes=size_limit or None,
         retry_failed=retry_failed,
         glob=glob,
+        backend=backend.value,
+        scheduler=scheduler,
+        pseudonymize=pseudonymize,
     )
     view = _ProgressView(err_console.is_terminal)
     try:
