@@ -505,3 +505,14 @@ def test_pseudonymize_covers_every_output_and_survives_resume(
 
     with pytest.raises(ConfigError, match="pseudonymize"):
         run_scan([folder], out, ScanOptions(model=model_dir, workers=1))
+
+
+def test_word_processor_files_in_a_folder_are_reported_not_skipped(tmp_path: Path) -> None:
+    from protoscan.batch.worklist import collect_work
+
+    (tmp_path / "beslut.txt").write_text("Socialnämnden beslutade att inleda utredning.\n")
+    (tmp_path / "gammalt.doc").write_bytes(b"\xd0\xcf\x11\xe0legacy")
+    (tmp_path / "anteckning.md").write_text("# not a decision\n")
+    work = collect_work([tmp_path])
+    assert [p.name for p in work.files] == ["beslut.txt"]
+    assert [(s.path.name, s.code) for s in work.skipped] == [("gammalt.doc", "unsupported_format")]

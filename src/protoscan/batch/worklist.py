@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from protoscan.errors import IngestError, InputNotFoundError
+from protoscan.errors import IngestError, InputNotFoundError, UnsupportedFormatError
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -30,6 +30,9 @@ __all__ = [
 
 #: File suffixes a scan picks up from folders (lower case).
 DOCUMENT_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".xhtml", ".htm", ".txt")
+#: Word-processor formats found in a folder walk that protoscan cannot read: reported as
+#: failures (so a researcher learns they were left out) rather than silently passed over.
+UNREADABLE_DOCUMENT_SUFFIXES: tuple[str, ...] = (".doc", ".rtf", ".odt", ".wpd", ".pages")
 
 _CHUNK = 1 << 20
 
@@ -106,6 +109,15 @@ def _walk(root: Path, glob: str | None, files: list[Path], skipped: list[Skipped
             if stat.S_ISREG(info.st_mode):
                 if _matches(path, glob):
                     files.append(path)
+                elif path.suffix.lower() in UNREADABLE_DOCUMENT_SUFFIXES and (
+                    glob is None or fnmatch.fnmatch(path.name, glob)
+                ):
+                    message = (
+                        f"unsupported format {path.suffix!r}; save it as .docx or PDF to "
+                        "include it in a scan"
+                    )
+                    error = UnsupportedFormatError(path, message)
+                    skipped.append(SkippedPath(path, "unsupported_format", error))
                 continue
             if not stat.S_ISDIR(info.st_mode):
                 continue  # sockets, FIFOs, devices
