@@ -60,7 +60,12 @@ def _plot_years(ax: Any, documents: Sequence[dict], labels: Sequence[str]) -> No
     ax.set_xlabel("år")
     ax.set_ylabel("beslut med brist per 100 beslut")
     if years:
-        ax.set_xticks(years, [str(y) for y in years], rotation=45 if len(years) > 8 else 0)
+        if len(years) <= 12:
+            ax.set_xticks(years, [str(y) for y in years])
+        else:  # long or sparse spans: let matplotlib pick a readable set of whole years
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         ax.text(0.5, 0.5, "inga daterade beslut", ha="center", va="center")
