@@ -39,7 +39,7 @@ class LinearClassifier(BaseClassifier):
         threshold: float = 0.5,
         C: float = 8.0,
         word_ngrams: tuple[int, int] = (1, 2),
-        char_ngrams: tuple[int, int] = (2, 5),
+        char_ngrams: tuple[int, int] = (3, 5),
         min_df: int = 2,
         max_features: int | None = 200_000,
         class_weight: str | None = "balanced",
