@@ -122,9 +122,8 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    console.print(
-        evaluation_table(result.to_dict(), f"{model} on {data}" + (f" [{split}]" if split else ""))
-    )
+    title = f"{model} on {data}" + (f" (split: {split})" if split else "")
+    console.print(evaluation_table(result.to_dict(), title))
     confusion = Table(title="Confusion summary (gold → wrongly predicted)")
     confusion.add_column("gold")
     confusion.add_column("also predicted (count)")
