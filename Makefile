@@ -65,5 +65,10 @@ train-transformer: $(STAMP)
 evaluate: $(STAMP)
 	$(PROTOSCAN) evaluate --model $(MODEL) --data corpora/passages --split test --report out/evaluation
 
+# Archive-scale benchmark: 3½–7 minutes on 2 cores; `make bench BENCH_ARGS="--docs 20"` for a
+# quick run. Writes bench/results.json; the archive is cached in bench/archive/.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf out .pytest_cache .ruff_cache

@@ -51,6 +51,8 @@ __all__ = ["CascadeClassifier", "tune_gate"]
 
 #: Sub-directories of a cascade directory that hold members trained in memory.
 MEMBER_DIRS = ("screen", "precise")
+#: Recall targets whose gate and routed share ``fit`` records beside the chosen one.
+TRADE_OFF_TARGETS = (0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
 
 Member = str | Path | Classifier
 
@@ -176,8 +178,9 @@ class CascadeClassifier(BaseClassifier):
         tuned on ``dev`` (on ``passages`` when there is no dev split) unless ``gate`` is set.
 
         Raises:
-            ConfigError: A member is missing or the labels disagree, or ``gate`` is above the
-                smallest precise threshold.
+            ConfigError: A member is not given, the screening model lacks a label of the
+                precise model, or ``gate`` is above the smallest precise threshold.
+            ModelLoadError: A member directory is missing, unreadable or itself a cascade.
         """
         members = []
         for role, spec in (("screen", self.screen), ("precise", self.precise)):
@@ -213,6 +216,18 @@ class CascadeClassifier(BaseClassifier):
             "precise_positives": int(precise_on.sum()),
             "recall_of_precise_positives": round(recall, 4),
             "routed_share": round(float(np.mean(screen_max >= self.gate_)), 4),
+            # What other targets would have cost: the share routed is the precise model's
+            # share of the work, so it bounds the speed-up (1 / share at best).
+            "trade_off": [
+                {
+                    "target_recall": target,
+                    "gate": gate,
+                    "recall": round(kept, 4),
+                    "routed_share": round(float(np.mean(screen_max >= gate)), 4),
+                }
+                for target in TRADE_OFF_TARGETS
+                for gate, kept in [tune_gate(screen_max, precise_on, target, ceiling)]
+            ],
         }
         return self
 

@@ -58,6 +58,14 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # A word fragment ending in a hyphen at the end of a line: "utred-", "IVO-", "08-".
 _HYPHEN_END = re.compile(r"(?:^|(?<=[\s(\"'„”«»/]))([^\W_][\w.]*)-$")
 _CONJUNCTIONS = frozenset({"och", "eller", "samt", "respektive", "resp", "liksom"})
+_SPACE_RUN = re.compile(r"[ \t]+")
+_BLANK_RUN = re.compile(r"\n{3,}")
+_DIGITS = re.compile(r"\d+")
+_WHITESPACE = re.compile(r"\s+")
+_HEADING_END = re.compile(r"[.,;]$")
+# Two doubled characters in a row ("BBee"): every word fix_doubled_chars repairs has them,
+# so text without them (most text) is returned as it is without splitting it into tokens.
+_DOUBLED_PAIRS = re.compile(r"(.)\1(.)\2")
 
 
 def normalize_chars(text: str) -> str:
@@ -109,6 +117,8 @@ def fix_doubled_chars(text: str) -> str:
         >>> fix_doubled_chars("BBeesslluutt ii äärreennddeett")
         'Beslut i ärendet'
     """
+    if not _DOUBLED_PAIRS.search(text):
+        return text
     return "\n".join(_undouble_line(line) for line in text.split("\n"))
 
 
@@ -119,9 +129,8 @@ def normalize_whitespace(text: str) -> str:
         >>> normalize_whitespace("  Ett   två \\n\\n\\n\\n tre ")
         'Ett två\\n\\ntre'
     """
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    lines = [line.strip() for line in _SPACE_RUN.sub(" ", text).split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
 
 
 def is_page_number_line(line: str) -> bool:
@@ -138,7 +147,7 @@ def is_page_number_line(line: str) -> bool:
 
 def _line_key(line: str) -> str:
     # Page numbers vary from page to page and engines differ in spacing: compare without them.
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.lower()))
+    return _DIGITS.sub("#", _WHITESPACE.sub("", line.lower()))
 
 
 def _edge_indices(lines: Sequence[str], edge: int) -> list[int]:
@@ -183,7 +192,7 @@ def build_vocabulary(text: str) -> frozenset[str]:
     Hyphenation repair looks a split word up here: a document that writes ``utredningen``
     elsewhere decides how ``utred-``/``ningen`` is joined.
     """
-    return frozenset(word.lower() for word in _WORD.findall(text))
+    return frozenset(map(str.lower, _WORD.findall(text)))
 
 
 def hyphen_joint(left: str, right: str, vocabulary: frozenset[str] = frozenset()) -> str | None:
@@ -195,7 +204,10 @@ def hyphen_joint(left: str, right: str, vocabulary: frozenset[str] = frozenset()
     Words seen in the document (``vocabulary``) decide first; then acronyms, an upper-case
     continuation and a capitalised name inside a sentence keep the hyphen.
     """
-    match = _HYPHEN_END.search(left.rstrip())
+    left = left.rstrip()
+    if not left.endswith("-"):
+        return None  # the common case, decided without the regular expression
+    match = _HYPHEN_END.search(left)
     right = right.lstrip()
     if not match or not right:
         return None
@@ -291,7 +303,7 @@ def _breaks_between(left: str, right: str, width: int) -> bool:
     # ``left`` stopped although the next word would have fitted: the writer broke the line.
     ended_early = len(left) + 1 + len(next_word) < room
     if _TERMINAL.search(left):
-        heading_next = len(right) <= 0.5 * width and not re.search(r"[.,;]$", right)
+        heading_next = len(right) <= 0.5 * width and not _HEADING_END.search(right)
         return ended_early or heading_next
     return ended_early and not left.endswith(",")
 
@@ -310,7 +322,7 @@ def unwrap_lines(
         >>> unwrap_lines("Bakgrund\\nNämnden har utrett\\nbarnets behov.", width=40)
         'Bakgrund\\n\\nNämnden har utrett barnets behov.'
     """
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    lines = [line.strip() for line in _SPACE_RUN.sub(" ", text).split("\n")]
     width = typical_line_width(text) if width is None else width
     vocabulary = build_vocabulary(text) if vocabulary is None else vocabulary
     paragraphs: list[str] = []

@@ -1,0 +1,5 @@
+"""``python -m bench``."""
+
+from bench.run import app
+
+app()
