@@ -272,3 +272,27 @@ def test_a_cascade_cannot_be_its_own_member(members: dict, tmp_path: Path) -> No
     )
     with pytest.raises(ModelLoadError, match="itself a cascade"):
         CascadeClassifier(screen=members["screen_dir"], precise=inner).fit([])
+
+
+def test_scan_cascade_option_refuses_a_non_cascade_model(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from protoscan.cli import app
+
+    model = LinearClassifier(min_df=1).fit(sample_passages())
+    model.save(tmp_path / "linear")
+    (tmp_path / "doc.txt").write_text("Nämnden har inte talat med barnet.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "scan",
+            str(tmp_path / "doc.txt"),
+            "--out",
+            str(tmp_path / "r.jsonl"),
+            "--cascade",
+            str(tmp_path / "linear"),
+        ],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 2
+    assert "not a cascade model" in result.output

@@ -192,6 +192,13 @@ def scan(
         Engine, typer.Option(help="PDF text engine: pdfplumber (careful) or pdfium (fast).")
     ] = Engine.pdfplumber,
     model: Annotated[Path, typer.Option(help="Model directory.")] = DEFAULT_MODEL,
+    cascade: Annotated[
+        Path | None,
+        typer.Option(
+            help="Cascade model directory (linear screening in front of a transformer; "
+            "train one with training/cascade.toml). Used instead of --model."
+        ),
+    ] = None,
     max_pages: Annotated[
         int,
         typer.Option(min=0, help="Record PDFs with more pages as failed (0: no limit)."),
@@ -255,6 +262,12 @@ def scan(
     from protoscan.batch import ScanOptions, run_scan
 
     size_limit = parse_size(max_bytes)
+    if cascade is not None:
+        from protoscan.classify.model_dir import read_config
+
+        if read_config(cascade)["backend"] != "cascade":
+            raise typer.BadParameter(f"{cascade} is not a cascade model", param_hint="--cascade")
+        model = cascade
     options = ScanOptions(
         model=model,
         engine=engine.value,
