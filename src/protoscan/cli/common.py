@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,13 @@ from rich.console import Console
 
 err_console = Console(stderr=True)
 DEFAULT_MODEL = Path("models/default")
+
+
+class Engine(str, Enum):
+    """PDF text engines (``protoscan.pipeline.ENGINES``)."""
+
+    pdfplumber = "pdfplumber"
+    pdfium = "pdfium"
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:

@@ -9,17 +9,13 @@ from typing import Annotated
 
 import typer
 
+from protoscan.cli.common import Engine
 from protoscan.document import Document
 
 
 class OutputFormat(str, Enum):
     json = "json"
     text = "text"
-
-
-class Engine(str, Enum):
-    pdfplumber = "pdfplumber"
-    pdfium = "pdfium"
 
 
 def _render_text(doc: Document) -> str:

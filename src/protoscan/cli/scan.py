@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from protoscan.batch.runner import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT
-from protoscan.cli.common import DEFAULT_MODEL, err_console
+from protoscan.cli.common import DEFAULT_MODEL, Engine, err_console
 
 if TYPE_CHECKING:
     from protoscan.batch import ScanProgress, ScanSummary
@@ -25,11 +25,6 @@ console = Console()
 
 #: Seconds between progress lines when stderr is not a terminal.
 LOG_EVERY = 10.0
-
-
-class Engine(str, Enum):
-    pdfplumber = "pdfplumber"
-    pdfium = "pdfium"
 
 
 class Backend(str, Enum):
