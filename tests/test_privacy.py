@@ -60,7 +60,8 @@ def test_finds_every_written_form(written: str, kind: str) -> None:
 )
 def test_rejects_non_numbers(text: str) -> None:
     assert find_personal_numbers(text) == []
-    assert mask_personal_numbers(text) == text
+    if text != "811218-9875":  # written like a number: masked although its checksum fails
+        assert mask_personal_numbers(text) == text
 
 
 def test_leap_day_depends_on_the_century() -> None:
@@ -96,3 +97,9 @@ def test_pseudonymiser_is_stable_within_a_key() -> None:
 
 def test_pseudonymiser_default_key_is_random() -> None:
     assert Pseudonymiser().pseudonym("8112189876") != Pseudonymiser().pseudonym("8112189876")
+
+
+def test_masking_also_hides_written_numbers_with_a_wrong_check_digit() -> None:
+    text = "Ella, 140312-1234, och 1403121234 i ett diarienummer."
+    assert find_personal_numbers(text) == []  # neither passes the Luhn check
+    assert mask_personal_numbers(text) == "Ella, 140312-****, och 1403121234 i ett diarienummer."

@@ -97,23 +97,31 @@ def _date_exists(century: str | None, yy: int, mm: int, dd: int) -> bool:
     return any(dd <= calendar.monthrange(year, mm)[1] for year in years)
 
 
-def _classify(match: re.Match[str]) -> PersonalNumber | None:
+def _classify(match: re.Match[str], *, require_checksum: bool = True) -> PersonalNumber | None:
     yy, mm, dd = int(match["yy"]), int(match["mm"]), int(match["dd"])
     digits = match["yy"] + match["mm"] + match["dd"] + match["serial"] + match["check"]
     kind = "personnummer"
     if dd > 60:
         dd -= 60
         kind = "samordningsnummer"
-    if not _date_exists(match["century"], yy, mm, dd) or not luhn_valid(digits):
+    if not _date_exists(match["century"], yy, mm, dd):
+        return None
+    # Without the checksum only the written form (date, separator, four digits) says it is a
+    # personal number; a bare ten-digit run could be anything.
+    checksum_ok = luhn_valid(digits) or (not require_checksum and bool(match["sep"]))
+    if not checksum_ok:
         return None
     return PersonalNumber(match.start(), match.end(), match.group(), kind, digits)
 
 
-def find_personal_numbers(text: str) -> list[PersonalNumber]:
+def find_personal_numbers(text: str, *, require_checksum: bool = True) -> list[PersonalNumber]:
     """Find every valid personnummer and samordningsnummer in ``text``.
 
     Args:
         text: Any text.
+        require_checksum: Keep only numbers that pass the Luhn check. ``False`` also keeps
+            numbers written with a separator (``YYMMDD-NNNN``) whose check digit is wrong,
+            typos included: what masking should hide.
 
     Returns:
         The numbers in text order; invalid dates and failed Luhn checks are left out.
@@ -125,7 +133,7 @@ def find_personal_numbers(text: str) -> list[PersonalNumber]:
     """
     found = []
     for match in _CANDIDATE.finditer(text):
-        number = _classify(match)
+        number = _classify(match, require_checksum=require_checksum)
         if number is not None:
             found.append(number)
     return found
@@ -141,13 +149,15 @@ def is_valid_personal_number(value: str) -> bool:
 def mask_personal_numbers(text: str) -> str:
     """Replace the last four digits of every personal number with ``*``.
 
-    The result has the same length as ``text``, so offsets into it are unchanged.
+    The result has the same length as ``text``, so offsets into it are unchanged. Numbers
+    written as ``YYMMDD-NNNN`` are masked even when their check digit is wrong (a typo in a
+    draft is still someone's number).
 
     Example:
-        >>> mask_personal_numbers("Pojken (811218-9876) bor hos modern.")
-        'Pojken (811218-****) bor hos modern.'
+        >>> mask_personal_numbers("Pojken (811218-9876) bor hos modern, syster 140312-1234.")
+        'Pojken (811218-****) bor hos modern, syster 140312-****.'
     """
-    numbers = find_personal_numbers(text)
+    numbers = find_personal_numbers(text, require_checksum=False)
     if not numbers:
         return text
     parts: list[str] = []
