@@ -67,9 +67,9 @@ def test_tiny_bert_fine_tunes_saves_and_reloads(tiny_base: Path, tmp_path: Path)
     texts = [p.text for p in passages]
     model = TransformerClassifier(
         base_model=str(tiny_base),
-        epochs=80,
+        epochs=120,
         batch_size=10,
-        learning_rate=5e-3,
+        learning_rate=3e-3,
         max_length=48,
         warmup_ratio=0.0,
         seed=1,
