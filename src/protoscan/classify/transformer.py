@@ -21,6 +21,7 @@ from protoscan.classify.base import BaseClassifier, tune_thresholds
 from protoscan.classify.model_dir import check_model_dir, read_config, write_config
 from protoscan.corpus.schema import CorpusPassage, label_matrix
 from protoscan.errors import ConfigError, ModelLoadError
+from protoscan.evaluate import f1_scores
 from protoscan.labels import CORE_LABELS
 
 __all__ = ["TransformerClassifier", "resolve_device"]
@@ -203,7 +204,9 @@ class TransformerClassifier(BaseClassifier):
                 # Scored at the thresholds the final model will get (tuned on dev): early
                 # epochs are often all below 0.5, and a 0.5 cut would stop training there.
                 tuned = tune_thresholds(probs, dev_y[:, core], self.threshold)
-                info["dev_core_macro_f1"] = _macro_f1(probs >= tuned[None, :], dev_y[:, core])
+                info["dev_core_macro_f1"] = float(
+                    f1_scores(probs >= tuned[None, :], dev_y[:, core]).mean()
+                )
                 if info["dev_core_macro_f1"] > best_score + 1e-6:
                     best_score, stale = info["dev_core_macro_f1"], 0
                     best_state = {
@@ -293,12 +296,3 @@ class TransformerClassifier(BaseClassifier):
             net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
         model.model_ = net.to(model.device_).eval()
         return model
-
-
-def _macro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
-    scores = []
-    for j in range(gold.shape[1]):
-        tp = np.sum(pred[:, j] & (gold[:, j] == 1))
-        denom = pred[:, j].sum() + gold[:, j].sum()
-        scores.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(scores)) if scores else 0.0
