@@ -144,7 +144,7 @@ def main(
         results["tagging"] = {
             "sample": f"test split ({len(test)} passages; ×10 for linear)",
             "linear": _section(
-                "tagging linear", lambda: tagging.measure_linear(test, repeat=10, repeats=repeats)
+                "tagging linear", lambda: tagging.measure_linear(test, repeats=repeats)
             ),
             "embedding": _section(
                 "tagging embedding", lambda: tagging.measure_embedding(test, repeats=repeats)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,37 +53,51 @@ def core_macro_f1(passages: Sequence[Any], probs: np.ndarray, model: Any) -> flo
 
 
 def load_split(split: str) -> list[Any]:
+    """One split's passages, or every passage for ``"all"``."""
     from protoscan.corpus.schema import load_passages
 
-    return load_passages(PASSAGES, split=split)
+    return load_passages(PASSAGES, split=None if split == "all" else split)
 
 
 # -- linear --------------------------------------------------------------------------------
 
 
-def measure_linear(test: Sequence[Any], *, repeat: int, repeats: int) -> dict[str, Any]:
-    """Single-threaded passages/s of the linear model on the test split repeated."""
+def measure_linear(test: Sequence[Any], *, repeats: int) -> dict[str, Any]:
+    """Single-threaded passages/s of the linear model over every corpus passage, cold.
+
+    Every passage of every split is distinct text, and the model's word caches are emptied
+    before each run, so a run never profits from having seen its own text before.
+    """
     from threadpoolctl import threadpool_limits
 
+    from protoscan.classify.features import clear_caches
     from protoscan.classify.model_dir import load_classifier
 
     path = find_model("linear")
     if path is None:
         return skipped("no linear model directory (models/default is missing)")
     model = load_classifier(path)
-    texts = [p.text for p in test] * repeat
+    texts = [p.text for p in load_split("all")]
+
+    def cold_run() -> np.ndarray:
+        clear_caches()
+        return model.predict_proba(texts)
+
     with threadpool_limits(1):
-        model.predict_proba(texts[:200])  # first-call set-up
-        series, results = interleaved({"linear": lambda: model.predict_proba(texts)}, repeats)
+        model.predict_proba(texts[:50])  # first-call set-up (imports, scikit-learn checks)
+        series, _ = interleaved({"linear": cold_run}, repeats)
     s = series["linear"]
+    with threadpool_limits(1):
+        test_probs = model.predict_proba([p.text for p in test])
     return {
         "model": str(path.relative_to(REPO)),
         "passages": len(texts),
         "threads": 1,
+        "cold_cache": True,
         **s.to_dict(),
         "passages_per_s_cpu": round(len(texts) / s.best_cpu, 1),
         "passages_per_s_wall": round(len(texts) / s.best_wall, 1),
-        "core_macro_f1": core_macro_f1(test, results["linear"][: len(test)], model),
+        "core_macro_f1": core_macro_f1(test, test_probs, model),
     }
 
 
@@ -173,15 +188,18 @@ def measure_transformer(
     work_dir: Path,
     archive_texts: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """fp32 against int8 (speed and core macro-F1), then the cascade against fp32 alone.
+    """PyTorch fp32 against the CPU-optimised paths, then the cascades.
 
-    The cascade is tuned on the dev split, saved to ``work_dir`` and loaded back through
-    ``load_classifier`` (twice: with an fp32 and with an int8 precise model), so the timed
-    objects are what a scan would load. The transformer-only timings use the cascades' own
-    precise members, so each model is in memory once.
+    Timed on the test split: PyTorch fp32 at its configured batch size and at 16 passages
+    per batch (the faster of the two on CPUs is the baseline), PyTorch dynamic int8, and the
+    ONNX Runtime int8 export (exported into ``work_dir`` unless ``models/runs`` holds an
+    export of the same weights). Two cascades are tuned on dev, saved and loaded back through
+    ``load_classifier``, one per precise model (PyTorch fp32, ONNX int8); the transformer-only
+    timings use the cascades' own precise members, so each model is in memory once.
     """
     from protoscan.classify.cascade import CascadeClassifier
     from protoscan.classify.model_dir import load_classifier
+    from protoscan.classify.transformer import TransformerClassifier
 
     path = find_model("transformer")
     texts = [p.text for p in test]
@@ -192,121 +210,175 @@ def measure_transformer(
     if path is None:
         out["model"] = f"{BASE.relative_to(REPO)} + untrained head (speed only, no F1)"
         fp32, int8 = _speed_only_transformer(False), _speed_only_transformer(True)
-        cascades: dict[str, Any] = {}
-        cascade_note = skipped("no fine-tuned transformer: a cascade needs a trained precise model")
-    else:
-        linear = find_model("linear")
-        if linear is None:
-            return {"transformer": skipped("no linear model"), "cascade": skipped("no linear")}
-        out["model"] = str(path.relative_to(REPO))
+        calls = _transformer_calls(fp32, int8, None)
+        _warm_up(calls, texts)
+        series, _ = interleaved(calls, repeats)
+        note = skipped("no fine-tuned transformer: the export and the cascades need one")
+        return {"transformer": {**out, **_speeds(series, len(texts))}, "cascade": note}
+    linear = find_model("linear")
+    if linear is None:
+        return {"transformer": skipped("no linear model"), "cascade": skipped("no linear")}
+    out["model"] = str(path.relative_to(REPO))
+    onnx_dir, out["onnx_export"] = _onnx_model(path, work_dir)
+    cascades: dict[str, Any] = {}
+    notes: dict[str, Any] = {}
+    for name, precise in (("cascade_fp32", path), ("cascade_onnx", onnx_dir)):
         fit_timing, tuned = time_call(
-            lambda: CascadeClassifier(screen=linear, precise=path).fit([], dev)
+            lambda p=precise: CascadeClassifier(screen=linear, precise=p).fit([], dev)
         )
-        cascade_dir = work_dir / "cascade"
+        cascade_dir = work_dir / name.replace("_", "-")
+        if cascade_dir.exists():
+            shutil.rmtree(cascade_dir)
         tuned.save(cascade_dir)
-        tuning = tuned.tuning_
-        del tuned
-        gc.collect()
-        cascades = {
-            "cascade_fp32": load_classifier(cascade_dir),
-            "cascade_int8": CascadeClassifier.load(cascade_dir, quantize=True),
-        }
-        fp32 = cascades["cascade_fp32"].members["precise"]
-        int8 = cascades["cascade_int8"].members["precise"]
-        cascade_note = {
+        notes[name] = {
             "dir": str(cascade_dir.relative_to(REPO)),
             "config_members": json.loads((cascade_dir / "config.json").read_text())["members"],
-            "tuning": tuning,
+            "tuning": tuned.tuning_,
             "tuning_seconds": round(fit_timing.wall, 1),
         }
-    for model in (fp32, int8):
-        model.predict_proba(texts[:64])  # first-call set-up (kernels, allocator)
-    calls = {"fp32": lambda: fp32.predict_proba(texts), "int8": lambda: int8.predict_proba(texts)}
+        del tuned
+        gc.collect()
+        cascades[name] = load_classifier(cascade_dir)
+    fp32 = cascades["cascade_fp32"].members["precise"]
+    onnx = cascades["cascade_onnx"].members["precise"]
+    int8 = TransformerClassifier.load(path, device="cpu", quantize=True)
+    calls = _transformer_calls(fp32, int8, onnx)
     for name, cascade in cascades.items():
         calls[name] = lambda c=cascade: c.predict_proba(texts)
+    _warm_up(calls, texts)
     series, results = interleaved(calls, repeats)
-
-    def timing(name: str) -> dict[str, Any]:
-        rate = round(len(texts) / series[name].best_wall, 1)
-        return {**series[name].to_dict(), "passages_per_s_wall": rate}
-
-    transformer = {
-        **out,
-        "fp32": timing("fp32"),
-        "int8": timing("int8"),
-        "int8_speedup": round(series["fp32"].best_wall / series["int8"].best_wall, 2),
-    }
-    if path is None:
-        return {"transformer": transformer, "cascade": cascade_note}
-    # A candidate quantisation, timed once after the others (it is not protoscan's).
-    keep = _int8_keeping_ffn_output(fp32)
-    keep.predict_proba(texts[:64])
-    keep_timing, results["int8_ffn_out_fp32"] = time_call(lambda: keep.predict_proba(texts))
-    series["int8_ffn_out_fp32"] = Series([keep_timing])
-    transformer["int8_ffn_out_fp32"] = {
-        **timing("int8_ffn_out_fp32"),
-        "speedup": round(series["fp32"].best_wall / series["int8_ffn_out_fp32"].best_wall, 2),
-        "what": "candidate: int8 except the feed-forward output projections (bench-made)",
-    }
-    for name in ("fp32", "int8", "int8_ffn_out_fp32"):
+    transformer = {**out, **_speeds(series, len(texts))}
+    for name in ("fp32", "fp32_batch16", "int8", "onnx_int8"):
         transformer[name]["core_macro_f1"] = core_macro_f1(test, results[name], fp32)
-    transformer["int8_f1_change_points"] = round(
-        transformer["int8"]["core_macro_f1"] - transformer["fp32"]["core_macro_f1"], 2
-    )
-    transformer["int8_ffn_out_fp32"]["f1_change_points"] = round(
-        transformer["int8_ffn_out_fp32"]["core_macro_f1"] - transformer["fp32"]["core_macro_f1"], 2
-    )
-    routed = cascades["cascade_fp32"].route(texts)[1]
-    cascade = {**cascade_note, "routed_share_test": round(float(routed.mean()), 4)}
-    for name, precise_name in (("cascade_fp32", "fp32"), ("cascade_int8", "int8")):
+    for name in ("int8", "onnx_int8"):
+        transformer[f"{name}_f1_change_points"] = round(
+            transformer[name]["core_macro_f1"] - transformer["fp32"]["core_macro_f1"], 2
+        )
+    baseline = series[transformer["baseline"]].best_wall
+    cascade: dict[str, Any] = {}
+    routed_by: dict[str, np.ndarray] = {}
+    for name, precise_name in (("cascade_fp32", "fp32"), ("cascade_onnx", "onnx_int8")):
+        routed_by[name] = cascades[name].route(texts)[1]
         f1 = core_macro_f1(test, results[name], cascades[name])
+        precise_f1 = transformer[precise_name]["core_macro_f1"]
         cascade[name] = {
-            **timing(name),
+            **notes[name],
+            **_timing(series[name], len(texts)),
+            "routed_share_test": round(float(routed_by[name].mean()), 4),
             "core_macro_f1": f1,
-            "speedup_vs_transformer_fp32": round(
-                series["fp32"].best_wall / series[name].best_wall, 2
-            ),
             "speedup_vs_its_precise_model": round(
                 series[precise_name].best_wall / series[name].best_wall, 2
             ),
-            "f1_change_points_vs_fp32": round(f1 - transformer["fp32"]["core_macro_f1"], 2),
+            "speedup_vs_pytorch_fp32": round(baseline / series[name].best_wall, 2),
+            "f1_change_points_vs_its_precise_model": round(f1 - precise_f1, 2),
+            "f1_change_points_vs_pytorch_fp32": round(f1 - transformer["fp32"]["core_macro_f1"], 2),
             "decisions_equal_to_precise_model": _agreement(
                 results[name], results[precise_name], cascades[name].thresholds_
             ),
         }
-    # The routed passages were scored by the same precise models, in other batches: any
-    # difference is the batch's doing (int8 dynamic quantisation scales activations per batch).
+    # The same passages scored alone with the routed ones (in the cascade's batches) and
+    # in the full test run: any difference is the batching's doing.
+    routed = routed_by["cascade_fp32"]
+    int8_routed = int8.predict_proba([t for t, r in zip(texts, routed, strict=True) if r])
     transformer["batch_dependence"] = {
-        name: _batch_dependence(
-            results[f"cascade_{name}"][routed], results[name][routed], fp32.thresholds_
-        )
-        for name in ("fp32", "int8")
+        "fp32": _batch_dependence(
+            results["cascade_fp32"][routed], results["fp32"][routed], fp32.thresholds_
+        ),
+        "int8": _batch_dependence(int8_routed, results["int8"][routed], fp32.thresholds_),
+        "onnx_int8": _batch_dependence(
+            results["cascade_onnx"][routed_by["cascade_onnx"]],
+            results["onnx_int8"][routed_by["cascade_onnx"]],
+            onnx.thresholds_,
+        ),
     }
     if archive_texts:
-        cascade["archive_estimate"] = _archive_estimate(
-            cascades["cascade_fp32"], archive_texts, series, len(texts)
-        )
+        cascade["archive_estimate"] = {
+            name: _archive_estimate(
+                cascades[name], archive_texts, series, len(texts), precise_name, baseline
+            )
+            for name, precise_name in (("cascade_fp32", "fp32"), ("cascade_onnx", "onnx_int8"))
+        }
     return {"transformer": transformer, "cascade": cascade}
 
 
-def _int8_keeping_ffn_output(model: Any) -> Any:
-    """A copy of ``model`` quantised like protoscan's int8, but with every feed-forward
-    output projection (``layer.N.output.dense``: 1536 → 384, fed by the GELU, whose outliers
-    a per-tensor int8 scale clips) left in fp32. Measured beside protoscan's own int8."""
-    import copy
-    import warnings
+def _transformer_calls(fp32: Any, int8: Any, onnx: Any | None) -> dict[str, Any]:
+    """The timed transformer-only calls (``texts`` is bound by :func:`_warm_up`)."""
 
-    import torch
+    def at_batch(size: int) -> Any:
+        def run(texts: list[str]) -> np.ndarray:
+            configured, fp32.eval_batch_size = fp32.eval_batch_size, size
+            try:
+                return fp32.predict_proba(texts)
+            finally:
+                fp32.eval_batch_size = configured
 
-    names = [n for n, m in model.model_.named_modules() if isinstance(m, torch.nn.Linear)]
-    chosen = {n for n in names if not (n.endswith(".output.dense") and "attention" not in n)}
-    clone = copy.copy(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clone.model_ = torch.ao.quantization.quantize_dynamic(
-            copy.deepcopy(model.model_), chosen, dtype=torch.qint8
-        ).eval()
-    return clone
+        return run
+
+    calls = {"fp32": fp32.predict_proba, "fp32_batch16": at_batch(16), "int8": int8.predict_proba}
+    if onnx is not None:
+        calls["onnx_int8"] = onnx.predict_proba
+    return calls
+
+
+def _warm_up(calls: dict[str, Any], texts: list[str]) -> None:
+    """First-call set-up (kernels, allocator, thread pools), then bind the texts."""
+    for name, fn in list(calls.items()):
+        if name.startswith("cascade"):
+            fn()
+            continue
+        fn(texts[:32])
+        calls[name] = lambda fn=fn: fn(texts)
+
+
+def _timing(series: Series, n: int) -> dict[str, Any]:
+    return {**series.to_dict(), "passages_per_s_wall": round(n / series.best_wall, 1)}
+
+
+def _speeds(series: dict[str, Series], n: int) -> dict[str, Any]:
+    """Timings, the PyTorch fp32 baseline (the faster batch size) and speed-ups over it."""
+    baseline = min(("fp32", "fp32_batch16"), key=lambda name: series[name].best_wall)
+    speeds: dict[str, Any] = {name: _timing(series[name], n) for name in series}
+    speeds["baseline"] = baseline
+    for name in ("int8", "onnx_int8"):
+        if name in series:
+            speeds[f"{name}_speedup"] = round(
+                series[baseline].best_wall / series[name].best_wall, 2
+            )
+    return speeds
+
+
+def _onnx_model(source: Path, work_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """An int8 ONNX export of ``source``: one under ``models/runs`` made from the same
+    weights, a cached one in ``work_dir``, or a new export (timed)."""
+    from protoscan.classify.onnx_backend import export_onnx
+
+    weights = _weights_digest(source)
+    candidates = [p for p in (MODELS / "runs").iterdir() if p.is_dir()]
+    candidates += sorted(work_dir.glob("onnx-int8-*"))
+    for candidate in candidates:
+        config_file = candidate / "config.json"
+        if not config_file.is_file():
+            continue
+        config = json.loads(config_file.read_text())
+        if (
+            config.get("backend") == "onnx"
+            and config["hyperparameters"].get("quantized")
+            and config.get("source", {}).get("weights_sha256") == weights
+        ):
+            return candidate, {"dir": str(candidate.relative_to(REPO)), "reused": True}
+    target = work_dir / f"onnx-int8-{weights[:12]}"
+    timing, _ = time_call(lambda: export_onnx(source, target))
+    return target, {
+        "dir": str(target.relative_to(REPO)),
+        "reused": False,
+        "export_seconds": round(timing.wall, 1),
+    }
+
+
+def _weights_digest(source: Path) -> str:
+    from protoscan.classify.onnx_backend import _source_info
+
+    return _source_info(source, source / "encoder")["weights_sha256"]
 
 
 def _batch_dependence(
@@ -327,7 +399,12 @@ def _agreement(probs: np.ndarray, reference: np.ndarray, thresholds: np.ndarray)
 
 
 def _archive_estimate(
-    cascade: Any, texts: Sequence[str], series: dict[str, Any], n_test: int
+    cascade: Any,
+    texts: Sequence[str],
+    series: dict[str, Any],
+    n_test: int,
+    precise_name: str,
+    baseline: float,
 ) -> dict[str, Any]:
     """Routed share on archive passages and the cascade speed-up it implies.
 
@@ -341,12 +418,12 @@ def _archive_estimate(
     with threadpool_limits(1):
         timing, (_, routed) = time_call(lambda: cascade.route(texts))
     screen_cost = timing.wall / len(texts)
-    precise_cost = series["fp32"].best_wall / n_test
+    precise_cost = series[precise_name].best_wall / n_test
     share = float(routed.mean())
+    cascade_cost = screen_cost + share * precise_cost
     return {
         "passages": len(texts),
         "routed_share": round(share, 4),
-        "estimated_speedup_vs_transformer_fp32": round(
-            precise_cost / (screen_cost + share * precise_cost), 2
-        ),
+        "estimated_speedup_vs_its_precise_model": round(precise_cost / cascade_cost, 2),
+        "estimated_speedup_vs_pytorch_fp32": round(baseline / n_test / cascade_cost, 2),
     }

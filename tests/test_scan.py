@@ -360,7 +360,7 @@ def test_time_limits_and_crashes_do_not_stop_the_batch(
     for name in names:
         shutil.copy(CORPUS_DOCS / name, folder / name)
     text = _corpus_text("doc-jo-05.txt")
-    (folder / "stor.txt").write_text("\n\n".join([text] * 150), encoding="utf-8")
+    (folder / "stor.txt").write_text("\n\n".join([text] * 600), encoding="utf-8")
     (folder / "haenger.txt").write_text(_corpus_text("doc-jo-06.txt"), encoding="utf-8")
     (folder / "krasch.txt").write_text(_corpus_text("doc-jo-07.txt"), encoding="utf-8")
     monkeypatch.setattr(scan_runner, "_work", _misbehaving_work)

@@ -272,6 +272,9 @@ def _init_worker(
         return
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
+    set_threads = getattr(_WORKER["model"], "set_threads", None)
+    if callable(set_threads):  # backends with their own thread pools (onnx, cascade)
+        set_threads(threads)
     _warm_up(_WORKER["model"])
 
 

@@ -167,6 +167,13 @@ class CascadeClassifier(BaseClassifier):
         self._check_fitted()
         return {"screen": self.screen_, "precise": self.precise_}
 
+    def set_threads(self, threads: int) -> None:
+        """Pass a thread budget on to members that manage their own threads."""
+        for member in self.members.values():
+            set_threads = getattr(member, "set_threads", None)
+            if callable(set_threads):
+                set_threads(threads)
+
     # -- training ---------------------------------------------------------------------------
     def fit(
         self, passages: Sequence[CorpusPassage], dev: Sequence[CorpusPassage] | None = None

@@ -69,6 +69,8 @@ class LinearClassifier(BaseClassifier):
         from sklearn.multiclass import OneVsRestClassifier
         from sklearn.pipeline import FeatureUnion, Pipeline
 
+        from protoscan.classify.features import CachedCharTfidfVectorizer
+
         features = FeatureUnion(
             [
                 (
@@ -84,7 +86,7 @@ class LinearClassifier(BaseClassifier):
                 ),
                 (
                     "char",
-                    TfidfVectorizer(
+                    CachedCharTfidfVectorizer(
                         analyzer="char_wb",
                         ngram_range=self.char_ngrams,
                         min_df=self.min_df,

@@ -44,9 +44,19 @@ CLASSIFIERS: dict[str, str] = {
     "transformer": "protoscan.classify.transformer:TransformerClassifier",
     "embedding": "protoscan.classify.embedding:EmbeddingClassifier",
     "cascade": "protoscan.classify.cascade:CascadeClassifier",
+    "onnx": "protoscan.classify.onnx_backend:OnnxClassifier",
 }
 
-_VERSIONED = ("protoscan", "numpy", "scikit-learn", "skops", "torch", "transformers", "tokenizers")
+_VERSIONED = (
+    "protoscan",
+    "numpy",
+    "scikit-learn",
+    "skops",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "onnxruntime",
+)
 
 
 def library_versions() -> dict[str, str]:
@@ -132,6 +142,8 @@ def load_classifier(path: Path | str) -> Classifier:
 
 #: Module prefixes whose types a protoscan skops file may contain.
 SKOPS_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "collections.")
+#: protoscan's own scikit-learn estimators, trusted by exact name only.
+SKOPS_TRUSTED_NAMES = frozenset({"protoscan.classify.features.CachedCharTfidfVectorizer"})
 
 
 def dump_skops(obj: Any, file: Path) -> None:
@@ -144,14 +156,19 @@ def dump_skops(obj: Any, file: Path) -> None:
 
 
 def load_skops(file: Path) -> Any:
-    """Load a skops file after checking every type in it is a scikit-learn/numpy/scipy type."""
+    """Load a skops file after checking every type in it is a scikit-learn/numpy/scipy type
+    (or one of protoscan's own named estimators)."""
     import skops.io as sio
 
     try:
         untrusted = sio.get_untrusted_types(file=file)
     except Exception as error:  # skops raises several types for corrupt files
         raise ModelLoadError(f"{file}: unreadable skops file ({error})") from None
-    foreign = [t for t in untrusted if not t.startswith(SKOPS_TRUSTED_PREFIXES)]
+    foreign = [
+        t
+        for t in untrusted
+        if not t.startswith(SKOPS_TRUSTED_PREFIXES) and t not in SKOPS_TRUSTED_NAMES
+    ]
     if foreign:
         raise ModelLoadError(f"{file}: refusing to load untrusted types {foreign}")
     return sio.load(file, trusted=untrusted)

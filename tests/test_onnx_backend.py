@@ -1,0 +1,148 @@
+"""ONNX export of a tiny fine-tuned BERT: fidelity, batch independence, safe loading."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from passage_samples import sample_passages
+from tiny_models import build_tiny_bert
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+from protoscan.classify import onnx_backend
+from protoscan.classify.linear import LinearClassifier
+from protoscan.classify.model_dir import load_classifier
+from protoscan.classify.onnx_backend import (
+    OnnxClassifier,
+    OnnxExportError,
+    export_onnx,
+)
+from protoscan.classify.transformer import TransformerClassifier
+from protoscan.cli import app
+from protoscan.errors import ConfigError, ModelLoadError
+
+TEXTS = [p.text for p in sample_passages()]
+
+
+@pytest.fixture(scope="module")
+def tiny_transformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), TEXTS * 3)
+    model = TransformerClassifier(
+        base_model=str(base), epochs=15, batch_size=10, learning_rate=3e-3, max_length=48
+    )
+    model.fit(sample_passages())
+    path = tmp_path_factory.mktemp("transformer") / "model"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def exports(tiny_transformer: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("exports")
+    export_onnx(tiny_transformer, root / "fp32", quantize=False)
+    export_onnx(tiny_transformer, root / "int8")
+    return {"fp32": root / "fp32", "int8": root / "int8"}
+
+
+def test_fp32_export_reproduces_torch(tiny_transformer: Path, exports: dict[str, Path]) -> None:
+    torch_model = load_classifier(tiny_transformer)
+    exported = load_classifier(exports["fp32"])
+    assert isinstance(exported, OnnxClassifier)
+    assert not exported.quantized
+    # torch pads the passages into batches; the export runs each passage unpadded.
+    np.testing.assert_allclose(
+        exported.predict_proba(TEXTS), torch_model.predict_proba(TEXTS), atol=1e-4
+    )
+    assert exported.labels_ == torch_model.labels_
+    np.testing.assert_array_equal(exported.thresholds_, torch_model.thresholds_)
+
+
+def test_int8_export_stays_close_and_is_smaller(
+    tiny_transformer: Path, exports: dict[str, Path]
+) -> None:
+    torch_probs = load_classifier(tiny_transformer).predict_proba(TEXTS)
+    exported = load_classifier(exports["int8"])
+    assert exported.quantized
+    assert np.abs(exported.predict_proba(TEXTS) - torch_probs).max() < 0.1
+    size = {name: (path / "model.onnx").stat().st_size for name, path in exports.items()}
+    assert size["int8"] < size["fp32"]
+
+
+def test_scores_do_not_depend_on_the_other_passages(exports: dict[str, Path]) -> None:
+    model = load_classifier(exports["int8"])
+    together = model.predict_proba(TEXTS)
+    for i in (0, len(TEXTS) // 2, len(TEXTS) - 1):
+        np.testing.assert_array_equal(model.predict_proba([TEXTS[i]])[0], together[i])
+    model.set_threads(1)
+    np.testing.assert_array_equal(model.predict_proba(TEXTS), together)
+
+
+def test_config_names_the_source(tiny_transformer: Path, exports: dict[str, Path]) -> None:
+    config = json.loads((exports["int8"] / "config.json").read_text())
+    assert config["backend"] == "onnx"
+    assert config["source"]["backend"] == "transformer"
+    assert config["source"]["path"] == str(tiny_transformer)
+    assert len(config["source"]["weights_sha256"]) == 64
+    assert config["hyperparameters"]["max_length"] == 48
+
+
+def test_failed_check_leaves_no_output(
+    tiny_transformer: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(onnx_backend, "EXPORT_TOLERANCE", -1.0)
+    with pytest.raises(OnnxExportError, match="differ from torch"):
+        export_onnx(tiny_transformer, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_refuses_bad_requests(
+    tiny_transformer: Path, exports: dict[str, Path], tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError, match="exists"):
+        export_onnx(tiny_transformer, exports["int8"])
+    linear = tmp_path / "linear"
+    LinearClassifier(min_df=1).fit(sample_passages()).save(linear)
+    with pytest.raises(ConfigError, match="needs a transformer"):
+        export_onnx(linear, tmp_path / "out")
+    with pytest.raises(ConfigError, match="exported from a trained transformer"):
+        OnnxClassifier().fit(sample_passages())
+
+
+def test_unexpected_files_are_refused(exports: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(exports["int8"], copy)
+    (copy / "tokenizer" / "extra.pkl").write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(ModelLoadError, match="unexpected file"):
+        load_classifier(copy)
+    (copy / "tokenizer" / "extra.pkl").unlink()
+    (copy / "model.onnx").write_bytes(b"not an onnx graph")
+    with pytest.raises(ModelLoadError, match="not a loadable ONNX model"):
+        load_classifier(copy)
+
+
+def test_cli_exports_and_compares(tiny_transformer: Path, tmp_path: Path) -> None:
+    data = tmp_path / "passages.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({**p.to_dict(), "split": "test"}, ensure_ascii=False) + "\n"
+            for p in sample_passages()
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "onnx"
+    args = ["export-onnx", str(tiny_transformer), "--output", str(out), "--data", str(data)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "core macro-F1 change" in result.output
+    assert (out / "metrics.json").is_file()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 1
+    assert "exists" in again.output
