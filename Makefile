@@ -8,13 +8,14 @@ TORCH_SPEC ?= torch==2.13.0
 PROTOSCAN := $(BIN)/protoscan
 RECIPE ?= training/linear.toml
 MODEL ?= models/default
+TRANSFORMER ?= models/runs/gpu-transformer-e5-small
 DEMO := out/demo
 
-.PHONY: help install demo test test-all lint format train train-transformer evaluate \
+.PHONY: help install demo test test-all lint format train train-transformer export-onnx evaluate \
         corpus-validate corpus-stats bench clean
 
 help:
-	@echo "make demo | test | lint | train | train-transformer | evaluate | bench"
+	@echo "make demo | test | lint | train | train-transformer | export-onnx | evaluate | bench"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +62,9 @@ train: $(STAMP)
 
 train-transformer: $(STAMP)
 	$(PROTOSCAN) train --config training/transformer-e5-small.toml
+
+export-onnx: $(STAMP)
+	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 --data corpora/passages
 
 evaluate: $(STAMP)
 	$(PROTOSCAN) evaluate --model $(MODEL) --data corpora/passages --split test --report out/evaluation

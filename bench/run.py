@@ -153,7 +153,12 @@ def main(
         both = _section(
             "tagging transformer + cascade",
             lambda: tagging.measure_transformer(
-                test, dev, repeats=repeats, work_dir=WORK, archive_texts=archive_texts
+                test,
+                dev,
+                repeats=repeats,
+                work_dir=WORK,
+                archive_texts=archive_texts,
+                real=tagging.load_real(),
             ),
         )
         if "skipped" in both:

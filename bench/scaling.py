@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,10 +31,10 @@ def scan_available() -> str | None:
     return None
 
 
-def run_scan_once(
+def _scan_command(
     paths: Sequence[Path], out_dir: Path, *, workers: int, engine: str, model: Path, tag: str
-) -> dict[str, Any]:
-    """One scan in a subprocess; its wall time, throughput and peak memory."""
+) -> tuple[Path, list[str]]:
+    """A fresh result file for ``tag`` and the ``protoscan scan`` command that writes it."""
     target = out_dir / f"{tag}.jsonl"
     for stale in out_dir.glob(f"{tag}.jsonl*"):
         stale.unlink()
@@ -51,6 +53,46 @@ def run_scan_once(
         "--model",
         str(model),
     ]
+    return target, command
+
+
+def _rate_after_first(target: Path) -> float:
+    manifest = json.loads(target.with_name(target.name + ".manifest.json").read_text())
+    return float(manifest["documents_per_second_after_first"])
+
+
+def run_independent_halves(
+    paths: Sequence[Path], out_dir: Path, *, engine: str, model: Path
+) -> float:
+    """Two one-worker scans, one per half of ``paths``, at the same time: their summed
+    documents/s after the first document.
+
+    The control for the scaling goal: the same work with no coordination at all between
+    the two processes, so its ratio to a single one-worker scan is what the machine allows.
+    """
+    halves = (paths[0::2], paths[1::2])
+    jobs = []
+    for index, half in enumerate(halves):
+        target, command = _scan_command(
+            half, out_dir, workers=1, engine=engine, model=model, tag=f"half{index}"
+        )
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        jobs.append((target, process))
+    for target, process in jobs:
+        _, stderr = process.communicate()
+        if process.returncode != 0:
+            tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"scan {target.name} failed: {' | '.join(tail)}")
+    return round(sum(_rate_after_first(target) for target, _ in jobs), 3)
+
+
+def run_scan_once(
+    paths: Sequence[Path], out_dir: Path, *, workers: int, engine: str, model: Path, tag: str
+) -> dict[str, Any]:
+    """One scan in a subprocess; its wall time, throughput and peak memory."""
+    target, command = _scan_command(
+        paths, out_dir, workers=workers, engine=engine, model=model, tag=tag
+    )
     completed, memory, timing = run_sampled(command)
     if completed.returncode != 0:
         tail = (completed.stderr or "").strip().splitlines()[-3:]
@@ -79,6 +121,46 @@ def run_scan_once(
     }
 
 
+def _burn(seconds: float) -> int:
+    """Pure-Python work for about ``seconds`` on this machine; the loop count is returned."""
+    deadline = time.process_time() + seconds
+    loops = 0
+    while time.process_time() < deadline:
+        total = 0
+        for i in range(10_000):
+            total += i * i % 7
+        loops += 1
+    return loops
+
+
+def _burn_fixed(loops: int) -> None:
+    for _ in range(loops):
+        total = 0
+        for i in range(10_000):
+            total += i * i % 7
+
+
+def machine_scaling(seconds: float = 2.0) -> float:
+    """How much faster two processes finish twice the work of one, on pure-Python CPU work.
+
+    A control for the scan's scaling: on a virtual machine whose two vCPUs share a physical
+    core, or whose host is busy, this is well below 2× and no program can do better.
+    """
+    import multiprocessing
+
+    loops = _burn(seconds / 4)  # calibrate: loops in a quarter of the target time
+    loops *= 4
+    started = time.perf_counter()
+    _burn_fixed(loops)
+    one = time.perf_counter() - started
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        started = time.perf_counter()
+        pool.map(_burn_fixed, [loops, loops])
+        two = time.perf_counter() - started
+    return round(2 * one / two, 2)
+
+
 def measure_scan(
     paths: Sequence[Path],
     work_dir: Path,
@@ -103,12 +185,25 @@ def measure_scan(
         "w1_half": run_scan_once(half, work_dir, workers=1, engine=engine, model=model, tag="w1h")
     }
     tries: dict[str, list[dict[str, Any]]] = {"w1_full": [], many_key: []}
+    control: list[float] = []
+    halves: list[float] = []
     for _ in range(repeats):
+        control.append(machine_scaling())
         for key, workers in (("w1_full", 1), (many_key, max_workers)):
             tag = f"w{workers}"
             tries[key].append(
                 run_scan_once(paths, work_dir, workers=workers, engine=engine, model=model, tag=tag)
             )
+        if max_workers == 2:
+            halves.append(run_independent_halves(paths, work_dir, engine=engine, model=model))
+    pair_ratios = [
+        round(many["documents_per_s_after_first"] / one["documents_per_s_after_first"], 2)
+        for one, many in zip(tries["w1_full"], tries[many_key], strict=True)
+    ]
+    half_ratios = [
+        round(rate / one["documents_per_s_after_first"], 2)
+        for rate, one in zip(halves, tries["w1_full"], strict=True)
+    ]
     for key, attempts in tries.items():
         best = max(attempts, key=lambda run: run["documents_per_s_after_first"])
         runs[key] = {**best, "tries": len(attempts)}
@@ -124,6 +219,10 @@ def measure_scan(
         "scaling_steady": round(
             many["documents_per_s_after_first"] / one["documents_per_s_after_first"], 2
         ),
+        "scaling_by_pair": pair_ratios,
+        "machine_scaling_pure_python": control,
+        "independent_halves_docs_per_s": halves,
+        "independent_halves_ratio_by_pair": half_ratios,
         "scaling_wall": round(
             min(r["wall_s"] for r in tries["w1_full"]) / min(r["wall_s"] for r in tries[many_key]),
             2,

@@ -59,6 +59,15 @@ def load_split(split: str) -> list[Any]:
     return load_passages(PASSAGES, split=None if split == "all" else split)
 
 
+def load_real() -> list[Any]:
+    """The real JO/IVO sentences of ../shared (evaluation only), or none when absent."""
+    from protoscan.corpus.schema import load_passages
+    from protoscan.train import real_dev_path
+
+    path = real_dev_path()
+    return load_passages(path) if path is not None else []
+
+
 # -- linear --------------------------------------------------------------------------------
 
 
@@ -187,6 +196,7 @@ def measure_transformer(
     repeats: int,
     work_dir: Path,
     archive_texts: Sequence[str] = (),
+    real: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """PyTorch fp32 against the CPU-optimised paths, then the cascades.
 
@@ -291,6 +301,8 @@ def measure_transformer(
             onnx.thresholds_,
         ),
     }
+    if real:
+        cascade["real_sentences"] = _real_cascade(cascades, real, repeats)
     if archive_texts:
         cascade["archive_estimate"] = {
             name: _archive_estimate(
@@ -299,6 +311,37 @@ def measure_transformer(
             for name, precise_name in (("cascade_fp32", "fp32"), ("cascade_onnx", "onnx_int8"))
         }
     return {"transformer": transformer, "cascade": cascade}
+
+
+def _real_cascade(cascades: dict[str, Any], real: Sequence[Any], repeats: int) -> dict[str, Any]:
+    """Each cascade against its own precise model on the real JO/IVO sentences
+    (evaluation only: the gate was tuned on the corpus dev split)."""
+    texts = [p.text for p in real]
+    calls: dict[str, Any] = {}
+    for name, cascade in cascades.items():
+        calls[name] = lambda c=cascade: c.predict_proba(texts)
+        precise = cascade.members["precise"]
+        calls[f"{name}_precise"] = lambda m=precise: m.predict_proba(texts)
+    for fn in calls.values():  # warm-up
+        fn()
+    series, results = interleaved(calls, repeats)
+    out: dict[str, Any] = {"passages": len(texts), "labelled": sum(bool(p.labels) for p in real)}
+    for name, cascade in cascades.items():
+        precise = cascade.members["precise"]
+        f1 = core_macro_f1(real, results[name], cascade)
+        precise_f1 = core_macro_f1(real, results[f"{name}_precise"], precise)
+        out[name] = {
+            "routed_share": round(float(cascade.route(texts)[1].mean()), 4),
+            "seconds": round(series[name].best_wall, 3),
+            "precise_seconds": round(series[f"{name}_precise"].best_wall, 3),
+            "speedup_vs_its_precise_model": round(
+                series[f"{name}_precise"].best_wall / series[name].best_wall, 2
+            ),
+            "core_macro_f1": f1,
+            "precise_core_macro_f1": precise_f1,
+            "f1_change_points": round(f1 - precise_f1, 2),
+        }
+    return out
 
 
 def _transformer_calls(fp32: Any, int8: Any, onnx: Any | None) -> dict[str, Any]:
