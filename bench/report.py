@@ -375,6 +375,18 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                     f"{part['core_macro_f1']}); best of {results['repeats']}",
                 )
             )
+    part = real.get("cascade_onnx", {})
+    if "speedup_vs_pytorch_fp32" in part:
+        rows.append(
+            Row(
+                "cascade",
+                "real JO/IVO sentences: cascade (ONNX int8) ÷ PyTorch fp32 transformer-only",
+                part["speedup_vs_pytorch_fp32"],
+                "×",
+                note=f"core macro-F1 change {part['f1_change_points_vs_pytorch_fp32']:+.2f} "
+                "points against the PyTorch fp32 transformer",
+            )
+        )
     estimate = cascade.get("archive_estimate", {}).get("cascade_onnx", {})
     if estimate:
         rows.append(

@@ -326,6 +326,8 @@ def _real_cascade(cascades: dict[str, Any], real: Sequence[Any], repeats: int) -
         fn()
     series, results = interleaved(calls, repeats)
     out: dict[str, Any] = {"passages": len(texts), "labelled": sum(bool(p.labels) for p in real)}
+    fp32_name = "cascade_fp32_precise"  # the PyTorch fp32 transformer alone
+    fp32_f1 = core_macro_f1(real, results[fp32_name], cascades["cascade_fp32"].members["precise"])
     for name, cascade in cascades.items():
         precise = cascade.members["precise"]
         f1 = core_macro_f1(real, results[name], cascade)
@@ -340,6 +342,10 @@ def _real_cascade(cascades: dict[str, Any], real: Sequence[Any], repeats: int) -
             "core_macro_f1": f1,
             "precise_core_macro_f1": precise_f1,
             "f1_change_points": round(f1 - precise_f1, 2),
+            "speedup_vs_pytorch_fp32": round(
+                series[fp32_name].best_wall / series[name].best_wall, 2
+            ),
+            "f1_change_points_vs_pytorch_fp32": round(f1 - fp32_f1, 2),
         }
     return out
 

@@ -146,3 +146,36 @@ def test_cli_exports_and_compares(tiny_transformer: Path, tmp_path: Path) -> Non
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 1
     assert "exists" in again.output
+
+
+def test_cascade_passes_threads_on(exports: dict[str, Path], tmp_path: Path) -> None:
+    from protoscan.classify.cascade import CascadeClassifier
+
+    screen = tmp_path / "screen"
+    LinearClassifier(min_df=1).fit(sample_passages()).save(screen)
+    cascade = CascadeClassifier(screen=screen, precise=exports["int8"], gate=0.05)
+    cascade.fit([], sample_passages())
+    cascade.set_threads(3)
+    assert cascade.members["precise"].threads == 3
+
+
+def test_scan_with_an_onnx_model(exports: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from protoscan.batch import ScanOptions, read_results, run_scan
+
+    docs = Path(__file__).resolve().parents[1] / "corpora" / "documents"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("doc-jo-01.txt", "doc-ivo-01.txt"):
+        shutil.copy(docs / name, folder / name)
+    out = tmp_path / "r.jsonl"
+    summary = run_scan([folder], out, ScanOptions(model=exports["int8"], workers=2))
+    assert summary.documents == 2 and not summary.failures
+    scored = read_results(out, record="passage")
+    assert scored
+    model = load_classifier(exports["int8"])
+    first = scored[0]
+    expected = model.predict_proba([first["text"]])[0]
+    got = [first["scores"][label] for label in model.labels_]
+    np.testing.assert_allclose(got, expected, atol=2e-4)  # scores are saved rounded
