@@ -234,8 +234,8 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     skip = _skip_reason(transformer)
     threads = transformer.get("threads", "?")
     for key, what in (
-        ("fp32", f"PyTorch fp32, configured batch ({threads} threads)"),
-        ("fp32_batch16", f"PyTorch fp32, batches of 16 ({threads} threads)"),
+        ("fp32", f"PyTorch fp32, batches of 16 as protoscan runs it ({threads} threads)"),
+        ("fp32_batch64", f"PyTorch fp32, batches of 64 ({threads} threads)"),
         ("int8", f"PyTorch dynamic int8 ({threads} threads)"),
         ("onnx_int8", "ONNX Runtime int8, one passage per call, a core per thread"),
     ):

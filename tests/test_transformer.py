@@ -77,3 +77,15 @@ def test_pickle_weights_in_encoder_are_refused(tiny_base: Path, tmp_path: Path) 
     (tmp_path / "m" / "encoder" / "pytorch_model.bin").write_bytes(b"not really")
     with pytest.raises(ModelLoadError, match="unexpected file"):
         load_classifier(tmp_path / "m")
+
+
+def test_cpu_batch_size_does_not_change_scores(tiny_base: Path) -> None:
+    passages = sample_passages()
+    model = TransformerClassifier(base_model=str(tiny_base), epochs=1, max_length=48)
+    model.fit(passages)
+    texts = [p.text for p in passages]
+    model.cpu_eval_batch_size = 3
+    small = model.predict_proba(texts)
+    model.cpu_eval_batch_size = 64
+    np.testing.assert_allclose(small, model.predict_proba(texts), atol=1e-5)
+    assert model.hyperparameters()["cpu_eval_batch_size"] == 64
