@@ -1,4 +1,5 @@
-"""Shared fixtures: generated documents (built once per session) and the real-data folder."""
+"""Shared fixtures: generated documents and a small model (built once per session) and the
+real-data folder."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ def realdata_file(relative: str) -> Path:
     path = REALDATA / relative
     if not path.is_file():
         pytest.skip(f"real data not available: {relative}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small linear model trained on the sample passages; tests only read it."""
+    from passage_samples import sample_passages
+    from protoscan.classify.linear import LinearClassifier
+
+    path = tmp_path_factory.mktemp("model")
+    LinearClassifier(min_df=1).fit(sample_passages()).save(path)
     return path
 
 

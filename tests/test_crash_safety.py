@@ -19,10 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from passage_samples import sample_passages
 from protoscan.batch import read_results
 from protoscan.batch.store import journal_path, manifest_path
-from protoscan.classify.linear import LinearClassifier
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DOCS = REPO / "corpora" / "documents"
@@ -30,13 +28,6 @@ N_DOCUMENTS = 25
 SEED = 8
 #: What each killed run waits for before the kill; the delays come from ``SEED``.
 KILL_PLAN = ("processing", "starting", "processing", "final_write")
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("model")
-    LinearClassifier(min_df=1).fit(sample_passages()).save(path)
-    return path
 
 
 def _journal_state(journal: Path) -> tuple[list[str], int]:

@@ -13,23 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from passage_samples import sample_passages
 from protoscan.batch import ScanOptions, read_results, run_scan
 from protoscan.batch.store import journal_path, manifest_path
-from protoscan.classify.linear import LinearClassifier
 from protoscan.errors import ConfigError, ModelLoadError
 
 distributed = pytest.importorskip("distributed")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DOCS = REPO / "corpora" / "documents"
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("model")
-    LinearClassifier(min_df=1).fit(sample_passages()).save(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 from protoscan.classify import onnx_backend
-from protoscan.classify.linear import LinearClassifier
 from protoscan.classify.model_dir import load_classifier
 from protoscan.classify.onnx_backend import (
     OnnxClassifier,
@@ -102,14 +101,12 @@ def test_failed_check_leaves_no_output(
 
 
 def test_export_refuses_bad_requests(
-    tiny_transformer: Path, exports: dict[str, Path], tmp_path: Path
+    tiny_transformer: Path, exports: dict[str, Path], model_dir: Path, tmp_path: Path
 ) -> None:
     with pytest.raises(ConfigError, match="exists"):
         export_onnx(tiny_transformer, exports["int8"])
-    linear = tmp_path / "linear"
-    LinearClassifier(min_df=1).fit(sample_passages()).save(linear)
     with pytest.raises(ConfigError, match="needs a transformer"):
-        export_onnx(linear, tmp_path / "out")
+        export_onnx(model_dir, tmp_path / "out")
     with pytest.raises(ConfigError, match="exported from a trained transformer"):
         OnnxClassifier().fit(sample_passages())
 
@@ -148,12 +145,10 @@ def test_cli_exports_and_compares(tiny_transformer: Path, tmp_path: Path) -> Non
     assert "exists" in again.output
 
 
-def test_cascade_passes_threads_on(exports: dict[str, Path], tmp_path: Path) -> None:
+def test_cascade_passes_threads_on(exports: dict[str, Path], model_dir: Path) -> None:
     from protoscan.classify.cascade import CascadeClassifier
 
-    screen = tmp_path / "screen"
-    LinearClassifier(min_df=1).fit(sample_passages()).save(screen)
-    cascade = CascadeClassifier(screen=screen, precise=exports["int8"], gate=0.05)
+    cascade = CascadeClassifier(screen=model_dir, precise=exports["int8"], gate=0.05)
     cascade.fit([], sample_passages())
     cascade.set_threads(3)
     assert cascade.members["precise"].threads == 3

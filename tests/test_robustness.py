@@ -18,7 +18,6 @@ import pytest
 from typer.testing import CliRunner
 
 import fixtures_docs as docs
-from passage_samples import sample_passages
 from protoscan.batch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PAGES,
@@ -29,7 +28,6 @@ from protoscan.batch import (
     run_scan,
 )
 from protoscan.batch.store import journal_path, manifest_path
-from protoscan.classify.linear import LinearClassifier
 from protoscan.cli import app
 from protoscan.cli.scan import parse_size
 from protoscan.errors import ConfigError, ProcessingLimitError
@@ -104,13 +102,6 @@ def _odd_name(folder: Path) -> Path:
         except OSError:  # pragma: no cover - a file system that refuses newlines
             continue
     raise AssertionError("no odd file name could be created")  # pragma: no cover
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("model")
-    LinearClassifier(min_df=1).fit(sample_passages()).save(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from passage_samples import sample_passages
 from protoscan.batch import (
     DOCUMENT_FIELDS,
     PASSAGE_FIELDS,
@@ -27,7 +26,6 @@ from protoscan.batch import (
 )
 from protoscan.batch import runner as scan_runner
 from protoscan.batch.store import journal_path, manifest_path
-from protoscan.classify.linear import LinearClassifier
 from protoscan.cli import app
 from protoscan.errors import ConfigError, IngestError, InputNotFoundError, ProtoscanError
 
@@ -48,13 +46,6 @@ klarlagts. Beslutet saknar motivering och lagrum anges inte.</p>
 
 def _corpus_text(name: str) -> str:
     return (CORPUS_DOCS / name).read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("model")
-    LinearClassifier(min_df=1).fit(sample_passages()).save(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,7 @@ from bs4 import BeautifulSoup
 from rich.console import Console
 from typer.testing import CliRunner
 
-from passage_samples import sample_passages
 from protoscan.checks import CHECK_IDS
-from protoscan.classify.linear import LinearClassifier
 from protoscan.classify.model_dir import load_classifier
 from protoscan.cli import app
 from protoscan.corpus.render import render_docx, render_pdf
@@ -46,13 +44,6 @@ THRESHOLD = 0.5
 LIAM, LIAM_MASKED = "150226-6685", "150226-****"
 WILMA, WILMA_MASKED = "180963-2720", "180963-****"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tiny-model")
-    LinearClassifier(min_df=1).fit(sample_passages()).save(path)
-    return path
 
 
 @pytest.fixture(scope="module")
