@@ -399,9 +399,9 @@ def _speeds(series: dict[str, Series], n: int) -> dict[str, Any]:
 def _onnx_model(source: Path, work_dir: Path) -> tuple[Path, dict[str, Any]]:
     """An int8 ONNX export of ``source``: one under ``models/runs`` made from the same
     weights, a cached one in ``work_dir``, or a new export (timed)."""
-    from protoscan.classify.onnx_backend import export_onnx
+    from protoscan.classify.onnx_backend import export_onnx, weights_sha256
 
-    weights = _weights_digest(source)
+    weights = weights_sha256(source / "encoder")
     candidates = [p for p in (MODELS / "runs").iterdir() if p.is_dir()]
     candidates += sorted(work_dir.glob("onnx-int8-*"))
     for candidate in candidates:
@@ -422,12 +422,6 @@ def _onnx_model(source: Path, work_dir: Path) -> tuple[Path, dict[str, Any]]:
         "reused": False,
         "export_seconds": round(timing.wall, 1),
     }
-
-
-def _weights_digest(source: Path) -> str:
-    from protoscan.classify.onnx_backend import _source_info
-
-    return _source_info(source, source / "encoder")["weights_sha256"]
 
 
 def _batch_dependence(

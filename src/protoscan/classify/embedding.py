@@ -16,13 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier
-from protoscan.classify.model_dir import (
-    check_model_dir,
-    dump_skops,
-    load_skops,
-    read_config,
-    write_config,
-)
+from protoscan.classify.model_dir import load_skops_model, save_skops_model
 from protoscan.classify.transformer import DEFAULT_BASE, resolve_device
 from protoscan.corpus.schema import CorpusPassage
 from protoscan.errors import ConfigError
@@ -187,17 +181,10 @@ class EmbeddingClassifier(BaseClassifier):
 
     def save(self, path: Path) -> None:
         self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        dump_skops(self.head_, path / HEAD_NAME)
-        write_config(path, self)
+        save_skops_model(path, self, self.head_, HEAD_NAME)
 
     @classmethod
     def load(cls, path: Path) -> EmbeddingClassifier:
-        path = Path(path)
-        config = read_config(path)
-        check_model_dir(path, required={HEAD_NAME})
-        head = load_skops(path / HEAD_NAME)
-        model = cls.from_config(config)
+        model, head = load_skops_model(cls, path, HEAD_NAME)
         model.head_ = head
         return model

@@ -13,13 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier
-from protoscan.classify.model_dir import (
-    check_model_dir,
-    dump_skops,
-    load_skops,
-    read_config,
-    write_config,
-)
+from protoscan.classify.model_dir import load_skops_model, save_skops_model
 from protoscan.corpus.schema import CorpusPassage
 
 __all__ = ["LinearClassifier"]
@@ -126,17 +120,10 @@ class LinearClassifier(BaseClassifier):
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
         self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        dump_skops(self.pipeline_, path / WEIGHTS_NAME)
-        write_config(path, self)
+        save_skops_model(path, self, self.pipeline_, WEIGHTS_NAME)
 
     @classmethod
     def load(cls, path: Path) -> LinearClassifier:
-        path = Path(path)
-        config = read_config(path)
-        check_model_dir(path, required={WEIGHTS_NAME})
-        pipeline = load_skops(path / WEIGHTS_NAME)
-        model = cls.from_config(config)
+        model, pipeline = load_skops_model(cls, path, WEIGHTS_NAME)
         model.pipeline_ = pipeline
         return model

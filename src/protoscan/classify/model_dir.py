@@ -25,10 +25,13 @@ __all__ = [
     "CLASSIFIERS",
     "CONFIG_NAME",
     "METRICS_NAME",
+    "check_file_suffixes",
     "check_model_dir",
     "library_versions",
     "load_classifier",
+    "load_skops_model",
     "read_config",
+    "save_skops_model",
     "write_config",
 ]
 
@@ -133,6 +136,14 @@ def check_model_dir(path: Path, required: set[str], optional: set[str] = frozens
         )
 
 
+def check_file_suffixes(folder: Path, suffixes: tuple[str, ...], allowed: str) -> None:
+    """Refuse a sub-directory holding files other than ``suffixes`` (``allowed`` says
+    in words what may be there)."""
+    unsafe = [p.name for p in folder.iterdir() if not p.name.endswith(suffixes)]
+    if unsafe:
+        raise ModelLoadError(f"{folder}: unexpected file(s) {unsafe}; only {allowed} are loaded")
+
+
 def load_classifier(path: Path | str) -> Classifier:
     """Load any protoscan model directory, dispatching on ``config.json``'s backend."""
     path = Path(path)
@@ -172,3 +183,20 @@ def load_skops(file: Path) -> Any:
     if foreign:
         raise ModelLoadError(f"{file}: refusing to load untrusted types {foreign}")
     return sio.load(file, trusted=untrusted)
+
+
+def save_skops_model(path: Path, classifier: Any, obj: Any, file_name: str) -> None:
+    """Write a model directory whose weights are one scikit-learn object in a skops file."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    dump_skops(obj, path / file_name)
+    write_config(path, classifier)
+
+
+def load_skops_model(cls: type[Any], path: Path, file_name: str) -> tuple[Any, Any]:
+    """A model built from a directory's ``config.json``, and the object in its skops file."""
+    path = Path(path)
+    config = read_config(path)
+    check_model_dir(path, required={file_name})
+    obj = load_skops(path / file_name)
+    return cls.from_config(config), obj

@@ -16,8 +16,6 @@ on CPUs beats intra-op threading of the small per-passage matrices.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import shutil
@@ -25,17 +23,30 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier
-from protoscan.classify.model_dir import check_model_dir, read_config, write_config
+from protoscan.classify.model_dir import (
+    check_file_suffixes,
+    check_model_dir,
+    read_config,
+    write_config,
+)
 from protoscan.corpus.schema import CorpusPassage
 from protoscan.errors import ConfigError, ModelLoadError, ProtoscanError
+from protoscan.hashing import files_sha256
 
-__all__ = ["OnnxClassifier", "OnnxExportError", "available_cores", "export_onnx"]
+__all__ = [
+    "OnnxClassifier",
+    "OnnxExportError",
+    "available_cores",
+    "export_onnx",
+    "weights_sha256",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -105,17 +116,13 @@ class OnnxClassifier(BaseClassifier):
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer_(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        run = partial(_logits, self.session_)
         if self.threads == 1 or len(texts) == 1:
-            logits = [self._run(ids) for ids in encoded]
+            logits = [run(ids) for ids in encoded]
         else:
             with ThreadPoolExecutor(max_workers=min(self.threads, len(texts))) as pool:
-                logits = list(pool.map(self._run, encoded))
+                logits = list(pool.map(run, encoded))
         return (1.0 / (1.0 + np.exp(-np.stack(logits)))).astype(np.float32)
-
-    def _run(self, ids: list[int]) -> np.ndarray:
-        input_ids = np.asarray([ids], dtype=np.int64)
-        feed = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}
-        return self.session_.run(None, feed)[0][0]
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -135,20 +142,20 @@ class OnnxClassifier(BaseClassifier):
         config = read_config(path)
         check_model_dir(path, required={MODEL_NAME, TOKENIZER_DIR})
         tokenizer_dir = path / TOKENIZER_DIR
-        unsafe = [
-            p.name for p in tokenizer_dir.iterdir() if not p.name.endswith(_TOKENIZER_SUFFIXES)
-        ]
-        if unsafe:
-            raise ModelLoadError(
-                f"{tokenizer_dir}: unexpected file(s) {unsafe}; only json/txt tokenizer files "
-                "are loaded"
-            )
+        check_file_suffixes(tokenizer_dir, _TOKENIZER_SUFFIXES, "json/txt tokenizer files")
         model = cls.from_config(config, threads=threads)
         model.tokenizer_ = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
         model.session_ = _session(path / MODEL_NAME)
         model.model_file_ = path / MODEL_NAME
         model.export_info_ = {k: config[k] for k in ("source",) if k in config}
         return model
+
+
+def _logits(session: Any, ids: Sequence[int]) -> np.ndarray:
+    """One passage's logits: its token ids, unpadded, in a call of its own."""
+    input_ids = np.asarray([ids], dtype=np.int64)
+    feed = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}
+    return session.run(None, feed)[0][0]
 
 
 def _session(file: Path) -> Any:
@@ -212,7 +219,7 @@ def export_onnx(source: Path, output: Path, *, quantize: bool = True) -> OnnxCla
         model.labels_ = tuple(config["labels"])
         model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
         model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
-        model.export_info_ = {"source": _source_info(source, encoder)}
+        model.export_info_ = {"source": _source_info(source, config, encoder)}
         model.tokenizer_ = tokenizer
         model.model_file_ = target / MODEL_NAME
         model.save(target)
@@ -287,14 +294,8 @@ def _check_against_torch(net: Any, tokenizer: Any, fused: Path) -> None:
         enc = tokenizer([text], return_tensors="pt")
         with torch.inference_mode():
             expected = net(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-        got = session.run(
-            None,
-            {
-                "input_ids": enc["input_ids"].numpy().astype(np.int64),
-                "attention_mask": enc["attention_mask"].numpy().astype(np.int64),
-            },
-        )[0]
-        difference = float(np.abs(got - expected.logits.numpy()).max())
+        got = _logits(session, enc["input_ids"][0].tolist())
+        difference = float(np.abs(got - expected.logits.numpy()[0]).max())
         if difference > EXPORT_TOLERANCE:
             raise OnnxExportError(
                 f"the exported graph's logits differ from torch's by {difference:.2g} on "
@@ -302,16 +303,16 @@ def _check_against_torch(net: Any, tokenizer: Any, fused: Path) -> None:
             )
 
 
-def _source_info(source: Path, encoder: Path) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    for weights in sorted(encoder.glob("*.safetensors")):
-        with weights.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+def weights_sha256(encoder: Path) -> str:
+    """SHA-256 over an encoder directory's safetensors files (names sorted): what an
+    export records as its source, and how the bench finds an export of the same weights."""
+    return files_sha256(sorted(Path(encoder).glob("*.safetensors")))
+
+
+def _source_info(source: Path, config: dict[str, Any], encoder: Path) -> dict[str, Any]:
     return {
         "path": str(source),
         "backend": config["backend"],
         "created": config.get("created"),
-        "weights_sha256": digest.hexdigest(),
+        "weights_sha256": weights_sha256(encoder),
     }

@@ -18,7 +18,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier, tune_thresholds
-from protoscan.classify.model_dir import check_model_dir, read_config, write_config
+from protoscan.classify.model_dir import (
+    check_file_suffixes,
+    check_model_dir,
+    read_config,
+    write_config,
+)
 from protoscan.corpus.schema import CorpusPassage, label_matrix
 from protoscan.errors import ConfigError, ModelLoadError
 from protoscan.evaluate import f1_scores
@@ -278,12 +283,7 @@ class TransformerClassifier(BaseClassifier):
         config = read_config(path)
         check_model_dir(path, required={ENCODER_DIR})
         encoder = path / ENCODER_DIR
-        unsafe = [p.name for p in encoder.iterdir() if not p.name.endswith(_ENCODER_SUFFIXES)]
-        if unsafe:
-            raise ModelLoadError(
-                f"{encoder}: unexpected file(s) {unsafe}; only safetensors, "
-                "json and tokenizer files are loaded"
-            )
+        check_file_suffixes(encoder, _ENCODER_SUFFIXES, "safetensors, json and tokenizer files")
         if not any(encoder.glob("*.safetensors")):
             raise ModelLoadError(f"{encoder}: no *.safetensors weights")
         model = cls.from_config(config, device=device, quantize=quantize)
