@@ -176,7 +176,8 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 "control: this machine, 2 processes ÷ 1 on pure-Python work",
                 max(control),
                 "×",
-                note=f"before each pair of scans: {control} (the ceiling for any program here)",
+                note=f"before each pair of scans: {control} "
+                "(what the machine gives two plain processes)",
             )
         )
     memory = scan.get("memory", {}) if isinstance(scan, dict) else {}
