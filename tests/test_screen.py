@@ -266,8 +266,9 @@ def test_html_escapes_the_draft(tmp_path: Path) -> None:
     report = screen_document(doc, _FixedClassifier())
     page = write_screen_html(report, tmp_path / "sub" / "r.html").read_text("utf-8")
     assert "<script>" not in page
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;citat&quot;" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;citat&#34;" in page
     soup = BeautifulSoup(page, "html.parser")
+    assert 'skrev <script>alert("x")</script> & "citat"' in soup.select_one("span.finding").text
     assert len(soup.select("span.finding")) == 1
     assert "förvaltningslagen 32 §" in soup.select_one("aside .card").get_text()
 
