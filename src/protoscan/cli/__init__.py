@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "corpus",
     "scan",
     "screen",
+    "serve",
     "trainer",
 )
 
