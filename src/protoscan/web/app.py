@@ -234,4 +234,3 @@ def create_app(
         )
 
     return app
-

@@ -85,9 +85,7 @@ def upload_error(error: ProtoscanError, max_bytes: int) -> UploadError:
             "eller ladda upp originalet.",
         )
     if isinstance(error, ProcessingLimitError):
-        return UploadError(
-            413, "limit_exceeded", "Dokumentet är för långt för att granskas här."
-        )
+        return UploadError(413, "limit_exceeded", "Dokumentet är för långt för att granskas här.")
     if isinstance(error, IngestError):
         return UploadError(
             422,
