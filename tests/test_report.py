@@ -109,7 +109,7 @@ def test_report_is_self_contained_and_escaped(report_html: Path) -> None:
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", page)
     assert "http://" not in page and "https://" not in page and "@import" not in page
     assert "<script" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert "&lt;b&gt;hördes inte&lt;/b&gt;" in page
     assert "Gnesta &lt;kommun&gt;" in page and "Gnesta <kommun>" not in page
     for label in ALL_LABELS:
