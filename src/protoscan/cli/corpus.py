@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from protoscan.cli.common import err_console
@@ -15,15 +16,29 @@ from protoscan.cli.common import err_console
 console = Console()
 corpus_app = typer.Typer(help="Validate, summarise, split and exchange the annotated corpus.")
 CORPUS = Path("corpora/passages")
+#: Both corpora: passages from imagined documents and stance-tagged sentences.
+CORPORA = (CORPUS, Path("corpora/sentences"))
 CorpusPath = Annotated[Path, typer.Argument(help="A corpus JSONL file or directory.")]
+CorpusPaths = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Corpus JSONL files or directories (default: corpora/passages and "
+        "corpora/sentences, where present)."
+    ),
+]
+
+
+def _corpora(paths: list[Path] | None) -> list[Path]:
+    return paths or [path for path in CORPORA if path.exists()]
 
 
 @corpus_app.command()
-def validate(path: CorpusPath = CORPUS) -> None:
-    """Schema, label ids, duplicates, near-duplicates and split leakage. Exit 1 on errors."""
+def validate(paths: CorpusPaths = None) -> None:
+    """Schema, label ids, stance rules, duplicates, near-duplicates and split leakage.
+    Exit 1 on errors."""
     from protoscan.corpus.validate import validate_corpus
 
-    report = validate_corpus(path)
+    report = validate_corpus(_corpora(paths))
     for warning in report.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     for error in report.errors:
@@ -38,19 +53,24 @@ def validate(path: CorpusPath = CORPUS) -> None:
 
 @corpus_app.command()
 def stats(
-    path: CorpusPath = CORPUS,
+    paths: CorpusPaths = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Counts per label, split, voice, evidence and authority."""
+    """Counts per label, split, voice, evidence and authority; stance and genre for sentences."""
     from protoscan.corpus.schema import load_passages
     from protoscan.corpus.stats import MIN_POSITIVES, corpus_stats
     from protoscan.labels import get_label
 
-    result = corpus_stats(load_passages(path))
+    paths = _corpora(paths)
+    result = corpus_stats(load_passages(paths))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{path}: {result['passages']} passages in {result['documents']} documents")
+    where = ", ".join(str(p) for p in paths)
+    table = Table(
+        title=f"{where}: {result['passages']} rows in {result['documents']} documents "
+        f"and {result['groups']} sentence groups"
+    )
     splits = list(result["labels_by_split"])
     table.add_column("label")
     for split in splits:
@@ -80,8 +100,23 @@ def stats(
         f"negatives: {result['negative_share']:.1%}; multi-label passages: "
         f"{result['multi_label']}; split sizes: {result['split_sizes']}"
     )
-    for key in ("voices", "evidence", "authorities", "sections"):
-        console.print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in result[key].items()))
+    for key in ("voices", "evidence", "authorities", "sections", "stances", "genres"):
+        if result[key]:
+            console.print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in result[key].items()))
+    if result["labels_by_stance"]:
+        console.print(_stance_table(result["labels_by_stance"]))
+
+
+def _stance_table(by_stance: dict[str, dict[str, int]]) -> Table:
+    from protoscan.labels import ALL_LABELS
+
+    table = Table(title="sentences: labels by stance")
+    table.add_column("stance")
+    for label in (*ALL_LABELS, "(none)"):
+        table.add_column(label, justify="right")
+    for stance, counts in by_stance.items():
+        table.add_row(stance, *[str(counts.get(label, 0)) for label in (*ALL_LABELS, "(none)")])
+    return table
 
 
 @corpus_app.command()
@@ -89,7 +124,8 @@ def split(
     path: CorpusPath = CORPUS,
     seed: Annotated[int, typer.Option(help="Random seed of the assignment search.")] = 0,
 ) -> None:
-    """(Re)assign train/dev/test by document, stratified by label; rewrites the files."""
+    """(Re)assign train/dev/test by document or sentence group, stratified by label; rewrites
+    the files."""
     from protoscan.corpus.schema import load_passages, write_passages
     from protoscan.corpus.split import assign_splits
     from protoscan.corpus.stats import corpus_stats
@@ -105,12 +141,13 @@ def split(
 
 
 @corpus_app.command()
-def dedupe(path: CorpusPath = CORPUS) -> None:
-    """Remove near-duplicate passages (keeping the first of each group); rewrites the files."""
-    from protoscan.corpus.schema import load_passages, write_passages
+def dedupe(paths: CorpusPaths = None) -> None:
+    """Remove near-duplicates across documents and sentence groups (keeping the first of
+    each); rewrites the files."""
+    from protoscan.corpus.schema import corpus_files, load_passages, write_passages
     from protoscan.corpus.validate import drop_near_duplicates
 
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    files = corpus_files(_corpora(paths))
     per_file = {file: load_passages(file) for file in files}
     kept, removed = drop_near_duplicates([p for ps in per_file.values() for p in ps])
     keep_ids = {p.id for p in kept}
@@ -142,7 +179,7 @@ def render(
     paths = render_corpus(
         entries, out, formats=("own", "pdf") if all_pdf else None, source_dir=manifest.parent
     )
-    err_console.print(f"rendered {len(paths)} file(s) into {out}")
+    err_console.print(f"rendered {len(paths)} file(s) into {escape(str(out))}")
 
 
 @corpus_app.command("export")
@@ -159,7 +196,7 @@ def export(
     passages = load_passages(path, split=split_name)
     fmt = fmt or ("label-studio" if out.suffix == ".json" else "prodigy")
     (write_label_studio if fmt == "label-studio" else write_prodigy)(passages, out)
-    err_console.print(f"wrote {len(passages)} passages to {out} ({fmt})")
+    err_console.print(f"wrote {len(passages)} passages to {escape(str(out))} ({fmt})")
 
 
 @corpus_app.command("import")

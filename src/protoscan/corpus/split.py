@@ -1,7 +1,8 @@
-"""Assign train/dev/test splits by document, stratified over labels.
+"""Assign train/dev/test splits by unit, stratified over labels.
 
-Every passage of an imagined document lands in one split (no leakage through shared case
-facts), and each label keeps at least ``min_test_share`` of its positives in test.
+A unit is a passage's imagined document or a sentence's contrast group: all of it lands in
+one split (no leakage through shared case facts), and each label keeps at least
+``min_test_share`` of its positives in test.
 """
 
 from __future__ import annotations
@@ -66,17 +67,20 @@ def assign_splits(
     seed: int = 0,
     attempts: int = 3000,
 ) -> list[CorpusPassage]:
-    """Return passages with ``split`` set by ``doc_id``.
+    """Return passages with ``split`` set by unit (``doc_id``, or ``group`` for sentences).
 
     Raises:
-        DataError: A passage has no ``doc_id``, or no assignment met ``min_test_share``.
+        DataError: A row has neither, or no assignment met ``min_test_share``.
     """
     shares = shares or DEFAULT_SHARES
     docs: dict[str, list[CorpusPassage]] = defaultdict(list)
     for passage in passages:
-        if not passage.doc_id:
-            raise DataError(f"passage {passage.id} has no doc_id; splits are assigned by document")
-        docs[passage.doc_id].append(passage)
+        if not passage.unit:
+            raise DataError(
+                f"row {passage.id} has no doc_id or group; splits are assigned by document "
+                "or sentence group"
+            )
+        docs[passage.unit].append(passage)
     doc_labels = {d: Counter(lab for p in ps for lab in p.labels) for d, ps in docs.items()}
     doc_sizes = {d: len(ps) for d, ps in docs.items()}
     names, weights = list(shares), list(shares.values())
@@ -93,4 +97,4 @@ def assign_splits(
             f"could not give every label >= {min_test_share:.0%} of its positives in test and "
             "some in dev; add documents with the rare labels"
         )
-    return [replace(p, split=best[p.doc_id]) for p in passages]
+    return [replace(p, split=best[p.unit]) for p in passages]

@@ -1,4 +1,6 @@
-"""Corpus checks: schema, label ids, duplicates and near-duplicates, split leakage."""
+"""Corpus checks: schema, label ids, stance rules, duplicates and near-duplicates, split
+leakage. Near-duplicates count only across units (documents, sentence groups): a contrast
+group may tell one matter twice in different stances on purpose."""
 
 from __future__ import annotations
 
@@ -9,16 +11,34 @@ from pathlib import Path
 
 import numpy as np
 
-from protoscan.corpus.schema import EVIDENCE, SPLITS, VOICES, CorpusPassage, iter_jsonl
+from protoscan.corpus.schema import (
+    EVIDENCE,
+    GENRES,
+    POSITIVE_STANCES,
+    SENTENCE_KEYS,
+    SPLITS,
+    STANCES,
+    VOICES,
+    CorpusPassage,
+    corpus_files,
+    iter_jsonl,
+)
 from protoscan.labels import validate_labels
 
-__all__ = ["ValidationReport", "near_duplicate_pairs", "validate_corpus", "validate_records"]
+__all__ = [
+    "ValidationReport",
+    "cross_unit_pairs",
+    "near_duplicate_pairs",
+    "validate_corpus",
+    "validate_records",
+]
 
 SCHEMA_KEYS = frozenset(
     {"id", "text", "labels", "voice", "evidence", "authority", "doc_id", "section", "split"}
 )
 OPTIONAL_KEYS = frozenset({"source"})
 AUTHORITIES = ("JO", "IVO", "municipality", "other")
+SENTENCE_AUTHORITIES = ("JO", "IVO", "municipality", "news", "other")
 #: Cosine similarity of character 3–5-gram TF-IDF vectors above which two texts count as
 #: near-duplicates (same sentence with a name or a date changed).
 NEAR_DUPLICATE_THRESHOLD = 0.9
@@ -70,12 +90,17 @@ def near_duplicate_pairs(
 
 
 def validate_records(records: list[tuple[str, dict]], report: ValidationReport) -> None:
-    """Schema checks on raw JSON objects, each with a ``file:line`` location."""
+    """Schema checks on raw JSON objects, each with a ``file:line`` location. A row with a
+    ``stance`` is a sentence row, any other a passage row."""
     for where, obj in records:
         keys = set(obj)
-        if missing := SCHEMA_KEYS - keys:
+        sentence = "stance" in obj
+        expected, optional = (
+            (frozenset(SENTENCE_KEYS), frozenset()) if sentence else (SCHEMA_KEYS, OPTIONAL_KEYS)
+        )
+        if missing := expected - keys:
             report.errors.append(f"{where}: missing key(s) {sorted(missing)}")
-        if extra := keys - SCHEMA_KEYS - OPTIONAL_KEYS:
+        if extra := keys - expected - optional:
             report.errors.append(f"{where}: unexpected key(s) {sorted(extra)}")
         if not isinstance(obj.get("text"), str) or not obj.get("text", "").strip():
             report.errors.append(f"{where}: 'text' must be a non-empty string")
@@ -90,20 +115,30 @@ def validate_records(records: list[tuple[str, dict]], report: ValidationReport) 
         for key, allowed in (
             ("voice", VOICES),
             ("evidence", EVIDENCE),
-            ("authority", AUTHORITIES),
+            ("authority", SENTENCE_AUTHORITIES if sentence else AUTHORITIES),
             ("split", SPLITS),
+            ("stance", STANCES),
+            ("genre", GENRES),
         ):
             if key in obj and obj[key] not in allowed:
                 report.errors.append(f"{where}: {key}={obj[key]!r} not in {list(allowed)}")
         if obj.get("evidence") == "alleged" and obj.get("labels"):
             report.errors.append(f"{where}: an allegation (evidence=alleged) must have no labels")
+        if sentence and isinstance(labels, list) and obj["stance"] in STANCES:
+            positive = obj["stance"] in POSITIVE_STANCES
+            if positive != bool(labels):
+                report.errors.append(
+                    f"{where}: stance {obj['stance']!r} "
+                    + ("needs at least one label" if positive else "must have no labels")
+                )
 
 
 def validate_passages(passages: Sequence[CorpusPassage], report: ValidationReport) -> None:
     """Duplicates, near-duplicates and leakage across splits."""
     seen_ids: dict[str, int] = {}
     seen_texts: dict[str, str] = {}
-    doc_splits: dict[str, set[str]] = defaultdict(set)
+    unit_splits: dict[str, set[str]] = defaultdict(set)
+    unit_kind: dict[str, str] = {}
     for passage in passages:
         if passage.id in seen_ids:
             report.errors.append(f"duplicate id {passage.id}")
@@ -112,12 +147,13 @@ def validate_passages(passages: Sequence[CorpusPassage], report: ValidationRepor
         if key in seen_texts:
             report.errors.append(f"duplicate text in {seen_texts[key]} and {passage.id}")
         seen_texts[key] = passage.id
-        if passage.doc_id and passage.split:
-            doc_splits[passage.doc_id].add(passage.split)
-    for doc_id, splits in sorted(doc_splits.items()):
+        if passage.unit and passage.split:
+            unit_splits[passage.unit].add(passage.split)
+            unit_kind[passage.unit] = "group" if passage.is_sentence else "document"
+    for unit, splits in sorted(unit_splits.items()):
         if len(splits) > 1:
-            report.errors.append(f"split leakage: document {doc_id} is in {sorted(splits)}")
-    for i, j, similarity in near_duplicate_pairs([p.text for p in passages]):
+            report.errors.append(f"split leakage: {unit_kind[unit]} {unit} is in {sorted(splits)}")
+    for i, j, similarity in cross_unit_pairs(passages):
         a, b = passages[i], passages[j]
         report.near_duplicates.append((a.id, b.id, similarity))
         if a.split and b.split and a.split != b.split:
@@ -129,10 +165,21 @@ def validate_passages(passages: Sequence[CorpusPassage], report: ValidationRepor
             report.warnings.append(f"near-duplicates {a.id} and {b.id} ({similarity:.2f})")
 
 
-def validate_corpus(path: Path | str) -> ValidationReport:
-    """Validate every ``*.jsonl`` file under ``path`` (or one file)."""
-    path = Path(path)
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+def cross_unit_pairs(
+    passages: Sequence[CorpusPassage], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
+) -> list[tuple[int, int, float]]:
+    """Near-duplicate pairs whose members belong to different documents or groups."""
+    pairs = near_duplicate_pairs([p.text for p in passages], threshold=threshold)
+    return [
+        (i, j, s)
+        for i, j, s in pairs
+        if passages[i].unit is None or passages[i].unit != passages[j].unit
+    ]
+
+
+def validate_corpus(path: Path | str | Sequence[Path | str]) -> ValidationReport:
+    """Validate every ``*.jsonl`` file under ``path`` (a file, a directory, or several)."""
+    files = corpus_files(path)
     report = ValidationReport()
     records: list[tuple[str, dict]] = []
     for file in files:
@@ -151,7 +198,7 @@ def drop_near_duplicates(
 ) -> tuple[list[CorpusPassage], list[tuple[str, str, float]]]:
     """Keep the first of every near-duplicate group; returns (kept, removed pairs)."""
     removed: dict[int, tuple[str, str, float]] = {}
-    for i, j, similarity in near_duplicate_pairs([p.text for p in passages], threshold=threshold):
+    for i, j, similarity in cross_unit_pairs(passages, threshold=threshold):
         if i not in removed and j not in removed:
             removed[j] = (passages[i].id, passages[j].id, similarity)
     kept = [p for index, p in enumerate(passages) if index not in removed]
