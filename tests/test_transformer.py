@@ -89,3 +89,41 @@ def test_cpu_batch_size_does_not_change_scores(tiny_base: Path) -> None:
     model.cpu_eval_batch_size = 64
     np.testing.assert_allclose(small, model.predict_proba(texts), atol=1e-5)
     assert model.hyperparameters()["cpu_eval_batch_size"] == 64
+
+
+def test_stance_head_trains_with_frozen_layers_and_reloads(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    from protoscan.classify.stance import stance_targets
+    from protoscan.corpus.schema import STANCES
+
+    passages = sample_passages()
+    texts = [p.text for p in passages]
+    model = TransformerClassifier(
+        base_model=str(tiny_base),
+        epochs=60,
+        batch_size=10,
+        learning_rate=3e-3,
+        max_length=48,
+        warmup_ratio=0.0,
+        seed=1,
+        stance_head=True,
+        freeze_layers=1,
+    )
+    model.fit(passages)
+    net = model.model_
+    assert net.config.num_labels == len(model.labels_) + len(STANCES)
+    layer0 = net.base_model.encoder.layer[0]
+    assert not any(p.requires_grad for p in layer0.parameters())
+    assert any(p.requires_grad for p in net.base_model.encoder.layer[-1].parameters())
+    history = model.history_
+    assert history[-1]["loss"] < history[0]["loss"] * 0.6, history
+    probs = model.predict_proba(texts)
+    # Findings score above label-free rows: the stance part learned which rows are findings.
+    finding = np.array([bool(p.labels) for p in passages])
+    assert probs[finding].max(axis=1).mean() > probs[~finding].max(axis=1).mean() + 0.2
+    model.save(tmp_path / "model")
+    loaded = load_classifier(tmp_path / "model")
+    assert loaded.stance_head
+    np.testing.assert_allclose(loaded.predict_proba(texts), probs, atol=1e-5)
+    assert len(set(stance_targets(passages).tolist())) >= 3

@@ -44,7 +44,8 @@ def real_dev_path() -> Path | None:
 class TrainConfig:
     name: str
     backend: str
-    data: Path = Path("corpora/passages")
+    #: One corpus path or several (passages and sentences).
+    data: Path | tuple[Path, ...] = Path("corpora/passages")
     output: Path | None = None
     runs_dir: Path = Path("models/runs")
     params: dict[str, Any] = field(default_factory=dict)
@@ -84,13 +85,21 @@ def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> Tr
     return TrainConfig(
         name=raw["name"],
         backend=raw["backend"],
-        data=Path(raw.get("data", "corpora/passages")),
+        data=_data_paths(raw.get("data", "corpora/passages")),
         output=Path(raw["output"]) if raw.get("output") else None,
         runs_dir=Path(raw.get("runs_dir", "models/runs")),
         params=dict(raw.get("params", {})),
         evaluate_real_dev=bool(raw.get("evaluate_real_dev", True)),
         source=path,
     )
+
+
+def _data_paths(value: str | list[str]) -> Path | tuple[Path, ...]:
+    return Path(value) if isinstance(value, str) else tuple(Path(v) for v in value)
+
+
+def data_description(data: Path | tuple[Path, ...]) -> str:
+    return str(data) if isinstance(data, Path) else ", ".join(str(p) for p in data)
 
 
 def data_hash(passages: list[CorpusPassage]) -> str:
@@ -169,7 +178,7 @@ def train(
     classifier.info_ = {
         "recipe": config.name,
         "training": {
-            "data": str(config.data),
+            "data": data_description(config.data),
             "data_sha256": data_hash(corpus),
             "n_train": len(splits["train"]),
             "n_dev": len(splits["dev"]),

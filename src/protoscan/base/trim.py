@@ -13,6 +13,7 @@ vocabulary: fine-tuned pieces take their trained rows, all others keep the base'
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 
 from protoscan.errors import ModelLoadError
 
-__all__ = ["TRIM_INFO", "merge_trimmed", "trim_base"]
+__all__ = ["TRIM_INFO", "frequent_latin_pieces", "merge_trimmed", "trim_base"]
 
 TRIM_INFO = "trim.json"
 _WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
@@ -45,10 +46,31 @@ def _remap_tokenizer(tokenizer: dict[str, Any], keep: list[int]) -> dict[str, An
     return trimmed
 
 
+#: Pieces written in the Latin script (with the word-start mark, digits and punctuation):
+#: the candidates ``extra_pieces`` draws from, so that text outside the corpus still finds
+#: its usual pieces.
+_LATIN_PIECE = re.compile(r"^▁?[A-Za-zÀ-ÿ0-9§.,:;()\-–%/\"']+$")
+
+
+def frequent_latin_pieces(tokenizer_data: dict[str, Any], n: int) -> list[int]:
+    """Ids of the ``n`` Latin-script pieces with the highest unigram scores (the pieces a
+    Swedish text outside the corpus is most likely to need)."""
+    vocab = tokenizer_data["model"]["vocab"]
+    latin = [i for i, (piece, _) in enumerate(vocab) if _LATIN_PIECE.match(piece)]
+    latin.sort(key=lambda i: -vocab[i][1])
+    return latin[:n]
+
+
 def trim_base(
-    model_dir: Path, texts: Iterable[str], out_dir: Path, *, dtype: str = "float16"
+    model_dir: Path,
+    texts: Iterable[str],
+    out_dir: Path,
+    *,
+    dtype: str = "float16",
+    extra_pieces: int = 0,
 ) -> dict[str, Any]:
-    """Write a copy of ``model_dir`` whose vocabulary holds only what ``texts`` need.
+    """Write a copy of ``model_dir`` whose vocabulary holds only what ``texts`` need, plus
+    the ``extra_pieces`` most frequent Latin-script pieces of the full vocabulary.
 
     Returns the ``trim.json`` content: the kept full-vocabulary ids in new-id order.
     """
@@ -62,6 +84,7 @@ def trim_base(
     used.add(tokenizer_data["model"]["unk_id"])
     for encoding in tokenizer.encode_batch(list(texts)):
         used.update(encoding.ids)
+    used.update(frequent_latin_pieces(tokenizer_data, extra_pieces))
     keep = sorted(used)
     state = load_file(str(model_dir / "model.safetensors"))
     state[_WORD_EMBEDDINGS] = state[_WORD_EMBEDDINGS][keep]

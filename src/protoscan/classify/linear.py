@@ -14,7 +14,7 @@ import numpy as np
 
 from protoscan.classify.base import BaseClassifier
 from protoscan.classify.model_dir import load_skops_model, save_skops_model
-from protoscan.corpus.schema import CorpusPassage
+from protoscan.corpus.schema import STANCES, CorpusPassage
 
 __all__ = ["LinearClassifier"]
 
@@ -37,6 +37,8 @@ class LinearClassifier(BaseClassifier):
         min_df: int = 2,
         max_features: int | None = 200_000,
         class_weight: str | None = "balanced",
+        stance_head: bool = False,
+        stance_C: float = 4.0,
     ) -> None:
         super().__init__(threshold=threshold, **({"labels": labels} if labels else {}))
         self.C = C
@@ -45,6 +47,8 @@ class LinearClassifier(BaseClassifier):
         self.min_df = min_df
         self.max_features = max_features
         self.class_weight = class_weight
+        self.stance_head = stance_head
+        self.stance_C = stance_C
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,8 @@ class LinearClassifier(BaseClassifier):
             "min_df": self.min_df,
             "max_features": self.max_features,
             "class_weight": self.class_weight,
+            "stance_head": self.stance_head,
+            "stance_C": self.stance_C,
         }
 
     def _build(self) -> Any:
@@ -105,7 +111,11 @@ class LinearClassifier(BaseClassifier):
         if empty:
             raise ValueError(f"no positive training passages for label(s) {', '.join(empty)}")
         self.pipeline_ = self._build()
-        self.pipeline_.fit([p.text for p in passages], y)
+        texts = [p.text for p in passages]
+        if self.stance_head:
+            self._fit_stance_aware(passages, texts, y)
+        else:
+            self.pipeline_.fit(texts, y)
         for _, vectorizer in self.pipeline_.named_steps["features"].transformer_list:
             # `stop_words_` lists every pruned term (introspection only), and numpy-int
             # vocabulary values become one file each in a skops archive: both would
@@ -114,16 +124,56 @@ class LinearClassifier(BaseClassifier):
                 del vectorizer.stop_words_
             vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
 
+    def _fit_stance_aware(
+        self, passages: Sequence[CorpusPassage], texts: list[str], y: np.ndarray
+    ) -> None:
+        """Features on every row; the stance model on every row; the label head on the rows
+        that are findings, so that it learns p(label | finding)."""
+        from sklearn.linear_model import LogisticRegression
+
+        from protoscan.classify.stance import stance_targets
+
+        features, head = (step for _, step in self.pipeline_.steps)
+        matrix = features.fit_transform(texts)
+        positive = y.any(axis=1)
+        head.fit(matrix[positive], y[positive])
+        self.stance_model_ = LogisticRegression(
+            C=self.stance_C, class_weight=self.class_weight, max_iter=3000
+        ).fit(matrix, stance_targets(passages))
+
+    def stance_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities over ``STANCES`` (stance-aware models only)."""
+        matrix = self.pipeline_.named_steps["features"].transform(list(texts))
+        proba = np.zeros((len(texts), len(STANCES)), dtype=np.float32)
+        proba[:, self.stance_model_.classes_] = self.stance_model_.predict_proba(matrix)
+        return proba
+
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
-        return self.pipeline_.predict_proba(texts).astype(np.float32)
+        if not self.stance_head:
+            return self.pipeline_.predict_proba(texts).astype(np.float32)
+        from protoscan.classify.stance import combine, finding_probability
+
+        features, head = (step for _, step in self.pipeline_.steps)
+        matrix = features.transform(texts)
+        stance = np.zeros((len(texts), len(STANCES)), dtype=np.float64)
+        stance[:, self.stance_model_.classes_] = self.stance_model_.predict_proba(matrix)
+        return combine(head.predict_proba(matrix), finding_probability(stance))
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
         self._check_fitted()
-        save_skops_model(path, self, self.pipeline_, WEIGHTS_NAME)
+        weights = (
+            {"pipeline": self.pipeline_, "stance": self.stance_model_}
+            if self.stance_head
+            else self.pipeline_
+        )
+        save_skops_model(path, self, weights, WEIGHTS_NAME)
 
     @classmethod
     def load(cls, path: Path) -> LinearClassifier:
-        model, pipeline = load_skops_model(cls, path, WEIGHTS_NAME)
-        model.pipeline_ = pipeline
+        model, weights = load_skops_model(cls, path, WEIGHTS_NAME)
+        if model.stance_head:
+            model.pipeline_, model.stance_model_ = weights["pipeline"], weights["stance"]
+        else:
+            model.pipeline_ = weights
         return model

@@ -36,6 +36,7 @@ from protoscan.classify.model_dir import (
     read_config,
     write_config,
 )
+from protoscan.classify.stance import head_proba
 from protoscan.corpus.schema import CorpusPassage
 from protoscan.errors import ConfigError, ModelLoadError, ProtoscanError
 from protoscan.hashing import files_sha256
@@ -52,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_NAME = "model.onnx"
 TOKENIZER_DIR = "tokenizer"
+TOKENIZER_FILE = "tokenizer.json"
 _TOKENIZER_SUFFIXES = (".json", ".txt", ".model")
 #: Largest difference in logits allowed between the fused fp32 graph and torch.
 EXPORT_TOLERANCE = 1e-3
@@ -88,11 +90,13 @@ class OnnxClassifier(BaseClassifier):
         threshold: float = 0.5,
         max_length: int = 256,
         quantized: bool = True,
+        stance_head: bool = False,
         threads: int | None = None,
     ) -> None:
         super().__init__(threshold=threshold, **({"labels": labels} if labels else {}))
         self.max_length = max_length
         self.quantized = quantized
+        self.stance_head = stance_head
         self.threads = threads or available_cores()
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -100,6 +104,7 @@ class OnnxClassifier(BaseClassifier):
             **super().hyperparameters(),
             "max_length": self.max_length,
             "quantized": self.quantized,
+            "stance_head": self.stance_head,
         }
 
     def set_threads(self, threads: int) -> None:
@@ -115,14 +120,14 @@ class OnnxClassifier(BaseClassifier):
         )
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
-        encoded = self.tokenizer_(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        encoded = [encoding.ids for encoding in self.tokenizer_.encode_batch(texts)]
         run = partial(_logits, self.session_)
         if self.threads == 1 or len(texts) == 1:
             logits = [run(ids) for ids in encoded]
         else:
             with ThreadPoolExecutor(max_workers=min(self.threads, len(texts))) as pool:
                 logits = list(pool.map(run, encoded))
-        return (1.0 / (1.0 + np.exp(-np.stack(logits)))).astype(np.float32)
+        return head_proba(np.stack(logits), len(self.labels_), self.stance_head)
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -131,24 +136,35 @@ class OnnxClassifier(BaseClassifier):
         path.mkdir(parents=True, exist_ok=True)
         if Path(self.model_file_).resolve() != (path / MODEL_NAME).resolve():
             shutil.copyfile(self.model_file_, path / MODEL_NAME)
-        self.tokenizer_.save_pretrained(path / TOKENIZER_DIR)
+        (path / TOKENIZER_DIR).mkdir(exist_ok=True)
+        self.tokenizer_.save(str(path / TOKENIZER_DIR / TOKENIZER_FILE))
         write_config(path, self, **getattr(self, "export_info_", {}))
 
     @classmethod
     def load(cls, path: Path, *, threads: int | None = None) -> OnnxClassifier:
-        from transformers import AutoTokenizer
-
         path = Path(path)
         config = read_config(path)
         check_model_dir(path, required={MODEL_NAME, TOKENIZER_DIR})
         tokenizer_dir = path / TOKENIZER_DIR
         check_file_suffixes(tokenizer_dir, _TOKENIZER_SUFFIXES, "json/txt tokenizer files")
         model = cls.from_config(config, threads=threads)
-        model.tokenizer_ = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+        model.tokenizer_ = _tokenizer(tokenizer_dir / TOKENIZER_FILE, model.max_length)
         model.session_ = _session(path / MODEL_NAME)
         model.model_file_ = path / MODEL_NAME
         model.export_info_ = {k: config[k] for k in ("source",) if k in config}
         return model
+
+
+def _tokenizer(file: Path, max_length: int) -> Any:
+    """The fast tokenizer alone (no transformers import): what start-up time allows."""
+    from tokenizers import Tokenizer
+
+    if not file.is_file():
+        raise ModelLoadError(f"{file}: missing; re-export the model")
+    tokenizer = Tokenizer.from_file(str(file))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length)
+    return tokenizer
 
 
 def _logits(session: Any, ids: Sequence[int]) -> np.ndarray:
@@ -215,12 +231,13 @@ def export_onnx(source: Path, output: Path, *, quantize: bool = True) -> OnnxCla
             labels=config["labels"],
             max_length=int(hyper.get("max_length", 256)),
             quantized=quantize,
+            stance_head=bool(hyper.get("stance_head", False)),
         )
         model.labels_ = tuple(config["labels"])
         model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
         model.info_ = {k: config[k] for k in ("training", "recipe") if k in config}
         model.export_info_ = {"source": _source_info(source, config, encoder)}
-        model.tokenizer_ = tokenizer
+        model.tokenizer_ = tokenizer.backend_tokenizer
         model.model_file_ = target / MODEL_NAME
         model.save(target)
         target.rename(output)

