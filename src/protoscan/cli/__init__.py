@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import click
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from protoscan import __version__
@@ -41,7 +42,9 @@ class _ProtoscanGroup(TyperGroup):
         except ProtoscanError as error:
             if ctx.meta.get("protoscan.debug"):
                 raise
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(code=1) from None
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from protoscan.cli.common import DEFAULT_MODEL, err_console, parse_overrides
@@ -28,11 +29,14 @@ def train(
     ] = None,
 ) -> None:
     """Train a classifier from a recipe; the run is recorded under models/runs/."""
-    from protoscan.train import load_config
+    from protoscan.train import data_description, load_config
     from protoscan.train import train as run_training
 
     recipe = load_config(config, parse_overrides(overrides or []))
-    err_console.print(f"training [bold]{recipe.name}[/] ({recipe.backend}) on {recipe.data} …")
+    err_console.print(
+        f"training [bold]{escape(recipe.name)}[/] ({recipe.backend}) on "
+        f"{escape(data_description(recipe.data))} …"
+    )
     result = run_training(recipe, output=output)
     console.print(evaluation_table(result.test.to_dict(), f"{recipe.name}: test split"))
     if result.real_eval_dict():
@@ -139,7 +143,7 @@ def evaluate(
             highlight=False,
         )
     if report is not None:
-        err_console.print(f"report written to {report}")
+        err_console.print(f"report written to {escape(str(report))}")
 
 
 def _compare(
@@ -149,8 +153,6 @@ def _compare(
     report: Path | None,
     as_json: bool,
 ) -> None:
-    from rich.markup import escape
-
     from protoscan.classify.model_dir import load_classifier
     from protoscan.evaluate import compare_predictions
     from protoscan.labels import get_label
