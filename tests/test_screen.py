@@ -163,10 +163,15 @@ def test_headings_and_letterhead_fields_are_not_scored() -> None:
 # --------------------------------------------------------------------------- masking
 
 
+#: A sentence (not letterhead, so it is scored) that names Liam with his personnummer.
+LIAM_SENTENCE = f"\n\nLiam Sjöberg ({LIAM}) bor växelvis hos sina föräldrar i Gnesta.\n"
+
+
 def test_personal_numbers_are_masked_in_every_output(classifier: Any) -> None:
-    # A threshold near 0 tags every passage, so the terminal shows the whole text too.
-    report = screen_document(read_document(DRAFTS / DEFICIENT[0]), classifier, 0.01)
-    assert report.personal_numbers == 2 and report.personal_data_masked
+    # A threshold near 0 tags every scored passage, so the terminal shows the text too.
+    text = (DRAFTS / DEFICIENT[0]).read_text("utf-8") + LIAM_SENTENCE
+    report = screen_document(document_from_text(text), classifier, 0.01)
+    assert report.personal_numbers == 3 and report.personal_data_masked
     outputs = {
         "terminal": terminal_text(report),
         "json": json.dumps(report.to_dict(), ensure_ascii=False),
@@ -176,7 +181,7 @@ def test_personal_numbers_are_masked_in_every_output(classifier: Any) -> None:
         assert LIAM not in output, where
         assert "820603-1232" not in output, where
         assert LIAM_MASKED in output, where
-    assert len(report.document.text) == len(read_document(DRAFTS / DEFICIENT[0]).text)
+    assert len(report.document.text) == len(document_from_text(text).text)
 
 
 def test_samordningsnummer_masked_in_section_titles_and_source(
@@ -195,9 +200,8 @@ def test_samordningsnummer_masked_in_section_titles_and_source(
 
 
 def test_show_personal_data(classifier: Any) -> None:
-    report = screen_document(
-        read_document(DRAFTS / DEFICIENT[0]), classifier, 0.01, show_personal_data=True
-    )
+    text = (DRAFTS / DEFICIENT[0]).read_text("utf-8") + LIAM_SENTENCE
+    report = screen_document(document_from_text(text), classifier, 0.01, show_personal_data=True)
     assert not report.personal_data_masked
     assert LIAM in terminal_text(report) and LIAM in build_screen_html(report)
 
@@ -227,8 +231,11 @@ def test_json_schema_is_stable(classifier: Any) -> None:
         "metadata",
         "pages",
         "sections",
+        "context",
         "text",
     }
+    kinds = {c["kind"] for c in data["document"]["context"]}
+    assert kinds == {"letterhead"}  # this draft has no signature, metadata rows or headings
     assert data["findings"], "threshold 0.3 should tag something in this draft"
     assert set(data["findings"][0]) == {
         "passage_id", "label", "name_sv", "score", "threshold", "start_char", "end_char", "text",

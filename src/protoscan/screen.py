@@ -3,8 +3,9 @@
 ``screen_document(doc, classifier)`` returns a ``ScreenReport``: every passage the model tags
 (with the words that drove the score and the requirement behind the label), the absence
 checks of ``protoscan.checks`` (inferred, lower confidence) and readability advice. Statute
-sections and passages of fewer than four words (headings, letterhead fields) are never
-scored; passages in a complaint section are allegations, not findings.
+sections, passages of fewer than four words and passages that are only context (letterhead,
+metadata lines, headings, signatures; ``protoscan.structure.context``) are never scored;
+passages in a complaint section are allegations, not findings.
 Personal identity numbers are masked in everything the report holds unless asked otherwise;
 masking keeps every offset valid.
 """
@@ -15,7 +16,7 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from protoscan.findings import SUPERVISORY_AUTHORITIES, counts_as_finding, voice
 from protoscan.labels import get_label
 from protoscan.privacy import find_personal_numbers, mask_personal_numbers
 from protoscan.readability import ReadabilityReport, assess_readability
+from protoscan.structure.context import context_passages
 
 __all__ = [
     "EXIT_CLEAN",
@@ -141,6 +143,8 @@ class ScreenReport:
         model: Backend name and, if known, the model's path.
         personal_data_masked: Whether personal identity numbers were masked.
         personal_numbers: How many personal identity numbers the text contains.
+        context: Passage id → context kind (``letterhead``, ``metadata``, ``signature``,
+            ``heading``) for the passages that were not scored because they are context.
     """
 
     document: Document
@@ -155,6 +159,7 @@ class ScreenReport:
     model: dict[str, Any]
     personal_data_masked: bool
     personal_numbers: int
+    context: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:
@@ -198,6 +203,16 @@ class ScreenReport:
                 "metadata": doc.metadata.to_dict(),
                 "pages": len(doc.pages),
                 "sections": [s.to_dict() for s in doc.sections],
+                "context": [
+                    {
+                        "passage_id": p.id,
+                        "kind": self.context[p.id],
+                        "start_char": p.start_char,
+                        "end_char": p.end_char,
+                    }
+                    for p in doc.passages
+                    if p.id in self.context
+                ],
                 "text": doc.text,
             },
             "model": dict(self.model),
@@ -497,10 +512,13 @@ def screen_document(
     thresholds = _label_thresholds(classifier, threshold)
     labels = list(classifier.labels_)
     authority = doc.metadata.authority
+    context = context_passages(doc)
     scored = [
         p
         for p in doc.passages
-        if p.section_kind != "law" and len(_UNIT.findall(p.text)) >= MIN_PASSAGE_WORDS
+        if p.section_kind != "law"
+        and len(_UNIT.findall(p.text)) >= MIN_PASSAGE_WORDS
+        and p.id not in context
     ]
     probs = (
         classifier.predict_proba([p.text for p in scored]) if scored else np.zeros((0, len(labels)))
@@ -556,6 +574,7 @@ def screen_document(
         model=model_info,
         personal_data_masked=not show_personal_data,
         personal_numbers=personal_numbers,
+        context=context,
     )
 
 

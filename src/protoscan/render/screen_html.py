@@ -46,6 +46,12 @@ LABEL_COLOURS = {
     "party_information": "#bc6c25",
 }
 _DEFAULT_COLOUR = "#e76f51"
+_CONTEXT_SV = {
+    "letterhead": "brevhuvud",
+    "metadata": "uppgift",
+    "signature": "underskrift",
+    "heading": "rubrik",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +125,21 @@ def _card(finding: PassageFinding) -> dict[str, Any]:
     }
 
 
-def _row(passage: Passage, findings: list[PassageFinding], extra: list[_Span]) -> dict[str, Any]:
+def _row(
+    passage: Passage, findings: list[PassageFinding], extra: list[_Span], context: str | None
+) -> dict[str, Any]:
     spans = _clip(passage, extra)
     for finding in findings:
         spans.extend(
             _clip(passage, [(c.start_char, c.end_char, "cue", {"title": "ledtråd"})
                             for c in finding.cues])
         )  # fmt: skip
-    row: dict[str, Any] = {"pieces": _pieces(passage.text, spans), "findings": []}
+    row: dict[str, Any] = {
+        "pieces": _pieces(passage.text, spans),
+        "findings": [],
+        "context": context,
+        "context_sv": _CONTEXT_SV.get(context or "", ""),
+    }
     if findings:
         row.update(
             findings=[_card(f) for f in findings],
@@ -261,7 +274,10 @@ def screen_context(report: ScreenReport) -> dict[str, Any]:
             {
                 "title": section.title if section is not None else "",
                 "kind": section.kind if section is not None else "",
-                "rows": [_row(p, grouped.get(p.id, []), extra) for p in passages],
+                "rows": [
+                    _row(p, grouped.get(p.id, []), extra, report.context.get(p.id))
+                    for p in passages
+                ],
             }
         )
     return {

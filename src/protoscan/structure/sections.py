@@ -112,6 +112,14 @@ HEADING_KINDS: dict[str, str] = {
     "hur man överklagar beslutet": "appeal",
     "motivering": "assessment",
     "skäl": "assessment",
+    "ansökan": "background",
+    "överväganden": "assessment",
+    "socialtjänstens överväganden": "assessment",
+    "nämndens överväganden": "assessment",
+    "sammanfattande bedömning": "assessment",
+    "socialtjänstens bedömning": "assessment",
+    "beslutsmotivering": "assessment",
+    "skäl för beslut": "assessment",
 }
 
 # Qualified headings, accepted only as a paragraph of their own.
@@ -125,6 +133,10 @@ _LINE = re.compile(r"[^\n]+")
 _LETTERHEAD = re.compile(
     r"\b(?:Dnr|Datum|Diarienummer|Riksdagens ombudsmän|Inspektionen för vård och omsorg)\b"
     r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b"
+)
+#: What follows the colon in a row of a date table ("Beslut: 2024-04-16"), not a run-in text.
+_ONLY_DATES = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}|\d{1,2}\s+[a-zåäö]+\s+\d{4})(?:\s*[,–-]\s*\S+)*\s*$"
 )
 _MAX_HEADING_CHARS = 100
 _DOC_LABEL_ZONE = 600
@@ -244,7 +256,11 @@ def find_headings(text: str) -> tuple[Heading, ...]:
         body = _NUMBERING.sub("", line)
         offset = len(line) - len(body)
         run_in = _RUN_IN.match(body)
-        if run_in is not None and run_in.group("title")[0].isupper():
+        if (
+            run_in is not None
+            and run_in.group("title")[0].isupper()
+            and not _ONLY_DATES.match(body[run_in.end() :])
+        ):
             title = run_in.group("title")
             end = start + offset + run_in.end()
             headings.append(Heading(title, HEADING_KINDS[title.casefold()], start, end, True))
