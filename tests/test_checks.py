@@ -337,7 +337,7 @@ def test_statute_sections_are_not_read() -> None:
 def test_checks_are_ordered_and_complete() -> None:
     results = run_checks(document_from_text(HEADER.format(kind="BESLUT", date="2024-01-01")))
     assert tuple(r.id for r in results) == CHECK_IDS == tuple(c.id for c in CHECKS)
-    assert len(CHECK_IDS) == 8
+    assert len(CHECK_IDS) == 9
 
 
 @pytest.mark.parametrize("relative", ["jo/parsed/2004/1000.xhtml", "jo/parsed/2012/6356.xhtml"])
@@ -345,3 +345,112 @@ def test_real_jo_decisions_get_no_absence_findings(relative: str) -> None:
     doc = read_document(realdata_file(f"staffanm-ferenda/{relative}"))
     assert doc.metadata.authority == "JO"
     assert {r.status for r in run_checks(doc)} == {"not_applicable"}
+
+
+# --------------------------------------------------------------------------- issue 16: precision
+
+
+def test_infant_observed_instead_of_heard() -> None:
+    observed = draft(
+        "Barnets behov\n\nLeo, född 2023, är sex månader. Han är för liten för att kunna höras. "
+        "Vid hembesöken observerades att Leo ofta låg ensam i sängen.\n\n"
+        "Beslut\n\nUtredning inleds enligt 11 kap. 1 § SoL."
+    )
+    assert observed["child_views_missing"].status == "passed"
+    silent = draft(
+        "Bakgrund\n\nLeo, född 2023, är sex månader och har gått ner i vikt.\n\n"
+        "Beslut\n\nUtredning inleds enligt 11 kap. 1 § SoL."
+    )
+    assert silent["child_views_missing"].status == "failed"
+
+
+def test_name_ending_in_s_and_a_far_negation_keep_best_interests() -> None:
+    results = draft(
+        "Barnet: Elias Åberg, född 2017\n\nMotivering\n\nMed hänsyn till Elias bästa och till att "
+        "behovet kan tillgodoses på annat sätt finns inte skäl att bevilja kontaktfamilj.\n\n"
+        "Beslut\n\nAnsökan om kontaktfamilj avslås enligt 4 kap. 1 § SoL."
+    )
+    assert results["best_interests_missing"].status == "passed"
+    denied = draft("Bedömning\n\nBarnets bästa har inte beaktats.\n\nBeslut\n\nAnsökan avslås.")
+    assert denied["best_interests_missing"].status == "failed"
+
+
+@pytest.mark.parametrize("heading", ["Överväganden", "Skäl", "Motivering"])
+def test_reasons_under_their_own_heading(heading: str) -> None:
+    results = draft(
+        f"{heading}\n\nFamiljehemmet kan inte fortsätta uppdraget. Familjen Sand är utredd och "
+        "godkänd, och sammantaget är en flyttning dit förenlig med barnets bästa.\n\n"
+        "Beslut\n\nNämnden beslutar att Tindra ska flyttas till familjehemmet Sand, 11 § LVU."
+    )
+    assert results["reasons_missing"].status == "passed"
+
+
+def test_time_limit_counts_from_the_report_that_came_in() -> None:
+    body = (
+        "Förhandsbedömning avseende Alva, född 2019\n\nAktualisering\n\n"
+        "Anmälan inkom 2024-04-08 från förskolan. Familjen är känd sedan en tidigare anmälan "
+        "som inkom 2022-11-21.\n\nBedömning\n\nBarnets bästa talar för en utredning.\n\n"
+        "Beslut\n\nUtredning inleds enligt 11 kap. 1 § SoL."
+    )
+    results = draft(body, kind="FÖRHANDSBEDÖMNING", date="2024-04-16")
+    check = results["preliminary_assessment_overdue"]
+    assert check.status == "passed" and "2024-04-08" in check.summary
+    late = draft(body, kind="FÖRHANDSBEDÖMNING", date="2024-04-30")
+    assert late["preliminary_assessment_overdue"].status == "failed"
+
+
+def test_period_dates_in_the_decision_are_not_its_date() -> None:
+    results = draft(
+        "Förhandsbedömning avseende Alva, född 2019\n\nAktualisering\n\nAnmälan inkom den "
+        "4 mars 2024.\n\nBeslut\n\nUtredning inleds enligt 11 kap. 1 § SoL. Stödet gäller till "
+        "och med den 30 september 2024.",
+        kind="FÖRHANDSBEDÖMNING",
+        date="2024-03-14",
+    )
+    assert results["preliminary_assessment_overdue"].status == "passed"
+
+
+GRANTED = (
+    "Bedömning\n\nEllas bästa talar för placeringen eftersom hon vill bo hos mormor.\n\n"
+    "Beslut\n\nAnsökan beviljas. Ella beviljas bistånd i form av placering hos mormor enligt "
+    "4 kap. 1 § SoL."
+)
+MOVE = (
+    "Överväganden\n\nEn flyttning till familjen Alm bedöms förenlig med Veras bästa eftersom "
+    "hon kan gå kvar i skolan.\n\nBeslut\n\nVera ska flyttas till familjehemmet Alm, 11 § LVU.\n\n"
+    "Hur man överklagar\n\nBeslutet kan överklagas hos förvaltningsrätten."
+)
+
+
+def test_kommunicering_is_required_only_against_a_party() -> None:
+    granted = draft(GRANTED)
+    assert granted["kommunicering_missing"].status == "not_applicable"
+    assert granted["appeal_notice_missing"].status == "not_applicable"
+    moved = draft(MOVE)
+    assert moved["kommunicering_missing"].status == "failed"
+    assert moved["kommunicering_missing"].label == "party_information"
+    assert "25 §" in moved["kommunicering_missing"].legal_basis
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Utredningen har kommunicerats med vårdnadshavarna den 20 september 2024.",
+        "Mamma har fått ta del av förslaget till beslut och har yttrat sig.",
+        "Pappa har getts tillfälle att yttra sig över utredningen.",
+        "Kommunicering har inte kunnat ske eftersom beslutet inte kan skjutas upp.",
+    ],
+)
+def test_kommunicering_recognised(sentence: str) -> None:
+    results = draft(MOVE.replace("Beslut\n\n", f"Kommunicering\n\n{sentence}\n\nBeslut\n\n", 1))
+    assert results["kommunicering_missing"].status == "passed"
+
+
+def test_kommunicering_denied_or_urgent() -> None:
+    denied = MOVE.replace("Beslut\n\n", "Kommunicering har inte skett.\n\nBeslut\n\n", 1)
+    assert draft(denied)["kommunicering_missing"].status == "failed"
+    urgent = draft(
+        "Bedömning\n\nPojken bedöms vara i akut fara eftersom pappa hotat honom.\n\nBeslut\n\n"
+        "Pojken omedelbart omhändertas enligt 6 § LVU och placeras i jourhem."
+    )
+    assert urgent["kommunicering_missing"].status == "not_applicable"

@@ -83,8 +83,7 @@ def test_context_passages_are_marked_by_kind() -> None:
     assert by_text["Sökande: Jessica Karlsson"] == "letterhead"
     assert by_text["Dnr SN 2024/518"] == "letterhead"
     assert (
-        by_text["Jessica Karlsson ansökte den 2 oktober 2024 om kontaktfamilj för sin son."]
-        is None
+        by_text["Jessica Karlsson ansökte den 2 oktober 2024 om kontaktfamilj för sin son."] is None
     )
     assert by_text["Tidslinje"] == "heading"
     assert by_text["Ansökan inkom 2024-10-02"] == "metadata"

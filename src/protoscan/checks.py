@@ -3,10 +3,10 @@
 The passage model finds what a text *says* went wrong; these checks look for what a draft
 *leaves out* (annotation guide §5, "absence-based inference"): the child's views, a barnets
 bästa assessment, reasons, lagrum, a risk assessment when violence is mentioned, the 14-day
-and four-month time limits, and an överklagandehänvisning for a decision that goes against a
-party. They run only on municipal documents (authority ``municipality``, or an unknown
-authority with municipal headings) and never on JO or IVO decisions, which discuss only the
-issues they choose, so silence there means nothing.
+and four-month time limits, and, for a decision that goes against a party, kommunicering
+before it and an överklagandehänvisning with it. They run only on municipal documents
+(authority ``municipality``, or an unknown authority with municipal headings) and never on JO
+or IVO decisions, which discuss only the issues they choose, so silence there means nothing.
 
 Every result is *inferred*: it carries a confidence below that of a passage finding, says
 in plain Swedish what it looked for and quotes what it found. Negation is read per clause:
@@ -258,9 +258,16 @@ class _Context:
         return self.units[index + 1] if index + 1 < len(self.units) else None
 
     def find(
-        self, patterns: Sequence[re.Pattern[str]], units: Iterable[_Unit] | None = None
+        self,
+        patterns: Sequence[re.Pattern[str]],
+        units: Iterable[_Unit] | None = None,
+        *,
+        after_words: int = 6,
     ) -> list[_Hit]:
-        """Every match of ``patterns`` in the units (default: all non-statute sentences)."""
+        """Every match of ``patterns`` in the units (default: all non-statute sentences).
+
+        ``after_words`` is how far after a match a negation still negates it.
+        """
         hits: list[_Hit] = []
         for unit in self.units if units is None else units:
             sentence = self.sentence(unit)
@@ -270,11 +277,11 @@ class _Context:
                     if any(s < match.end() and match.start() < e for s, e in taken):
                         continue
                     taken.append(match.span())
-                    hits.append(self._hit(unit, sentence, match.start(), match.end()))
+                    hits.append(self._hit(unit, sentence, match.start(), match.end(), after_words))
         hits.sort(key=lambda h: h.start)
         return hits
 
-    def _hit(self, unit: _Unit, sentence: str, start: int, end: int) -> _Hit:
+    def _hit(self, unit: _Unit, sentence: str, start: int, end: int, after_words: int = 6) -> _Hit:
         judged_unit, judged, m_start, m_end = unit, sentence, start, end
         if unit.heading_like:
             # A heading-like line ("Riskbedömning") is judged by the sentence under it.
@@ -284,7 +291,7 @@ class _Context:
                 m_start, m_end = 0, 0
         # "bedöms det inte finnas skäl att inleda utredning" negates the decision itself.
         outcome = not _DECISION_CONCEPT.search(sentence[start:end])
-        negated = _negated(judged, m_start, m_end, outcome_ok=outcome)
+        negated = _negated(judged, m_start, m_end, outcome_ok=outcome, after_words=after_words)
         rule = bool(_RULE_SOURCE.search(judged) and _RULE_MODAL.search(judged)) or bool(
             _RULE_TIME_LIMIT.search(judged)
         )
@@ -331,12 +338,14 @@ def _shorten(sentence: str, limit: int = 240) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
-def _negated(sentence: str, start: int, end: int, *, outcome_ok: bool = False) -> bool:
+def _negated(
+    sentence: str, start: int, end: int, *, outcome_ok: bool = False, after_words: int = 6
+) -> bool:
     """Whether the clause around ``sentence[start:end]`` negates it.
 
     The window is the clause before the match (at most six words), the match itself and up to
-    six words after it, stopping at a subordinate clause ("pojken berättar att han inte vill"
-    is still the boy's account; "skäl för att förlänga tiden fanns inte" is negated).
+    ``after_words`` words after it, stopping at a subordinate clause ("pojken berättar att han
+    inte vill" is still the boy's account; "skäl för att förlänga tiden fanns inte" is negated).
     ``start == end == 0`` judges the whole sentence (the text under a heading-like line).
     With ``outcome_ok`` a negation right after an assessment verb ("bedöms inte vara i behov
     av skydd") states the assessment's result and does not count.
@@ -357,7 +366,7 @@ def _negated(sentence: str, start: int, end: int, *, outcome_ok: bool = False) -
     after = after[: stop.start()] if stop else after
     words = list(_WORDS.finditer(after))
     window_end = end
-    for i, word in enumerate(words[:6]):
+    for i, word in enumerate(words[:after_words]):
         token = word.group().casefold()
         if _SUBORDINATORS.fullmatch(token):
             break
@@ -421,7 +430,9 @@ def _child_words(doc: Document) -> tuple[str, str]:
     if names:
         alternation = "|".join(sorted(names))
         nouns += "|" + alternation
-        genitives += "|" + "|".join(f"{n}s" for n in sorted(names))
+        genitives += "|" + "|".join(
+            n if n.endswith(("s", "x", "z")) else f"{n}s" for n in sorted(names)
+        )
     return nouns, genitives
 
 
@@ -449,6 +460,13 @@ def _child_view_patterns(ctx: _Context) -> tuple[re.Pattern[str], ...]:
         rf"\bobserv\w*\s+(?:av\s+)?(?:{child})\b",
         rf"\b(?:{child})\s+(?:har\s+)?observerats\b",
         r"\bkomma\s+till\s+tals\b",
+        # An infant is observed instead of heard: "vid hembesöken observerades att Leo …",
+        # "hans behov har bedömts genom observationer", "för liten för att kunna höras".
+        rf"\bobserver\w*\s+(?:att\s+|hur\s+)?(?:{child})\b",
+        rf"\b(?:{genitive})\s+(?:behov|reaktioner|signaler|samspel)\b[^.]{{0,60}}\bobserv\w*",
+        r"\b(?:genom|utifrån|med\s+hjälp\s+av)\s+(?:\w+\s+){0,2}observation\w*",
+        r"\bför\s+(?:liten|litet|ung|små|unga)\s+för\s+att\s+(?:kunna\s+)?(?:höras|tillfrågas"
+        r"|uttrycka|framföra|delta\s+i\s+samtal)",
     ))  # fmt: skip
 
 
@@ -489,8 +507,15 @@ _REASON_MARKERS = _compile((
     r"\bdärför\b",
     r"\bframkommit\b",
     r"\bi\s+och\s+med\s+att\b",
+    r"\btalar\s+(?:för|emot)\b",
+    r"\bsammantaget\b",
+    r"\btyder\s+på\b",
+    r"\butifrån\b",
+    r"\bvisar\s+att\b",
 ))  # fmt: skip
-_ASSESSMENT_TITLES = re.compile(r"^(?!skydds)(?:\w+\s+)?(?:bedömning|motivering|skäl|analys)", _I)
+_ASSESSMENT_TITLES = re.compile(
+    r"^(?!skydds)(?:\w+\s+)?(?:bedömning|motivering|skäl|analys|överväganden)", _I
+)
 _MIN_REASON_WORDS = 15
 
 _VIOLENCE = _compile((
@@ -539,9 +564,29 @@ _ADVERSE = _compile((
     r"\bomhändert\w*\b",
     r"\bska\s+(?:[^.]{0,40}\s)?vistas\s+(?:på|i)\b",
     r"\b14\s+§\s+(?:andra\s+stycket\s+)?(?:\d\s+)?(?:LVU|lagen\s+\(1990:52\))",
+    r"\bska\s+flyttas\b",
+    r"\b11\s+§\s+(?:första\s+stycket\s+)?(?:LVU|lagen\s+\(1990:52\))",
 ))  # fmt: skip
-#: The title line of a decision ("Beslut om umgänge enligt 14 § LVU") says what is decided.
-_DECISION_TITLE = re.compile(r"^beslut\s+om\b", _I)
+#: Traces that the party saw the material and could answer before the decision (FL 25 §).
+_KOMMUNICERING = _compile((
+    r"\bkommunicer\w*\b",
+    r"\b(?:fått|få|fick|getts|gavs|ges|erbjudits|erbjöds)\s+(?:\w+\s+){0,3}(?:möjlighet|tillfälle)"
+    r"\s+att\s+(?:yttra\s+sig|lämna\s+synpunkter|komma\s+in\s+med|inkomma\s+med|ta\s+del)",
+    r"\b(?:fått|få|fick|har\s+tagit|tog)\s+(?:ta\s+)?del\s+av\s+(?:\w+\s+){0,3}(?:utredning\w*"
+    r"|underlag\w*|förslag\w*|material\w*|beslutsunderlag\w*|utredningsmaterial\w*)",
+    r"\bhar\s+yttrat\s+sig\b",
+    r"\byttrande\s+(?:har\s+)?(?:inkommit|kommit\s+in)\b",
+))  # fmt: skip
+_STATES_RULE = re.compile(r"^\W*(?:enligt|av|i|som)\b", _I)
+#: Urgent decisions where kommunicering may wait (FL 25 § andra stycket, LVU 6 §).
+_URGENT = re.compile(r"\bomedelbart\s+omhänd\w*|\b6\s+§\s+(?:LVU|lagen\s+\(1990:52\))", _I)
+#: The title line of a decision ("Beslut om umgänge enligt 14 § LVU", "§ 41 Beslut om …")
+#: says what is decided.
+_DECISION_TITLE = re.compile(r"^(?:§\s*\d+\s+)?beslut\s+om\b", _I)
+#: A decision that grants the application ("Ansökan beviljas") goes against no party, even
+#: when what it grants is a placement.
+_GRANTED = re.compile(r"\b(?:ansökan|ansökningen)\s+(?:\w+\s+){0,6}(?:beviljas|bifalls)\b", _I)
+_REFUSED = re.compile(r"\b(?:avslå\w*|avslag\w*|delvis|inte\s+beviljas|nekas|avvisa\w*)\b", _I)
 _APPEAL = _compile((
     r"\böverklagandehänvisning\w*\b",
     r"\bbesvärshänvisning\w*\b",
@@ -555,6 +600,21 @@ _APPEAL = _compile((
 _REPORT_CONTEXT = re.compile(
     r"\b(?:anmäl\w*|orosanmäl\w*|aktualiser\w*|inkom\w*|kom\s+in|ansökan|ansökte|ansökt"
     r"|uppgifter\s+(?:kom|inkom))\b",
+    _I,
+)
+#: Sentences that say when this case's report or application came in ("Anmälan inkom den
+#: 4 mars", "Inkom: 2024-03-04", "ansökte den 12 augusti").
+_RECEIVED = re.compile(
+    r"\b(?:inkom|inkommit|kom\s+in|aktualiserades|mottogs|ansökte|anmälde|anmälningsdatum"
+    r"|datum\s+för\s+anmälan)\b",
+    _I,
+)
+#: An earlier report ("en tidigare anmälan som inkom 2022-11-21") does not start the clock.
+_EARLIER = re.compile(r"\b(?:tidigare|förra|föregående|känd\s+sedan)\b", _I)
+#: Dates in a decision that are not the decision's own (periods, follow-up, review).
+_NOT_DECISION_DATE = re.compile(
+    r"\b(?:från\s+och\s+med|fr\.\s?o\.\s?m|till\s+och\s+med|t\.\s?o\.\s?m|gäller|senast"
+    r"|omprövas|följs\s+upp|uppföljning|under\s+perioden|under\s+tiden)\b",
     _I,
 )
 _DECISION_MADE = re.compile(
@@ -658,7 +718,9 @@ def _check_best_interests(ctx: _Context) -> tuple[str, str, list[Evidence]]:
         return "not_applicable", "Utkastet verkar inte gälla ett barn.", []
     return _outcome(
         ctx,
-        ctx.find(_best_interest_patterns(ctx)),
+        # "Med hänsyn till Omars bästa och hans inställning finns inte skäl …": the negation
+        # is the decision's, not a denial that the child's best was assessed.
+        ctx.find(_best_interest_patterns(ctx), after_words=3),
         reason_counts=False,
         found="Barnets bästa tas upp",
         missing="Ingen bedömning av barnets bästa.",
@@ -791,7 +853,9 @@ def _decision_date(ctx: _Context) -> tuple[dt.date, Evidence | None] | None:
     """The decision's date: in the decision section, else the letterhead's, else a dated
     sentence that says a decision was made."""
     units, _ = ctx.decision_units()
-    dated = _dates_in(ctx, units, None)
+    dated = [
+        d for d in _dates_in(ctx, units, None) if not _NOT_DECISION_DATE.search(ctx.sentence(d[1]))
+    ]
     if dated:
         best = max(dated, key=lambda d: d[0])
         return best[0], _date_evidence(ctx, best, "datum för beslut")
@@ -829,7 +893,11 @@ def _check_preliminary(ctx: _Context) -> tuple[str, str, list[Evidence]]:
     if not _is_preliminary(ctx):
         return "not_applicable", "Utkastet är ingen förhandsbedömning.", []
     decision_units = set(ctx.decision_units()[0])
-    reports = _dates_in(ctx, [u for u in ctx.units if u not in decision_units], _REPORT_CONTEXT)
+    before = [u for u in ctx.units if u not in decision_units]
+    # The clock starts when this case's report came in, not at other dates in the text.
+    reports = [
+        d for d in _dates_in(ctx, before, _RECEIVED) if not _EARLIER.search(ctx.sentence(d[1]))
+    ] or _dates_in(ctx, before, _REPORT_CONTEXT)
     if not reports:
         return "not_applicable", "Hittade inget datum för när anmälan kom in.", []
     received = min(reports, key=lambda d: d[0])
@@ -915,19 +983,35 @@ def _check_investigation(ctx: _Context) -> tuple[str, str, list[Evidence]]:
     )
 
 
-def _check_appeal(ctx: _Context) -> tuple[str, str, list[Evidence]]:
+def _adverse(ctx: _Context) -> tuple[list[_Hit], str]:
+    """Where the decision goes against a party (refusal, placement, restriction …), if it does.
+
+    A decision that grants the application ("Ansökan beviljas") goes against no one.
+    """
     units, where = ctx.decision_units()
+    decided = " ".join(ctx.sentence(u) for u in units)
+    if _GRANTED.search(decided) and not _REFUSED.search(decided):
+        return [], where
     titles = [u for u in ctx.units if _DECISION_TITLE.match(ctx.sentence(u)) and u not in units]
     adverse = [
         h
         for h in ctx.find(_ADVERSE, [*titles, *units])
-        if not h.rule and (not h.negated or _NEGATIONS.search(ctx.text[h.start : h.end]))
+        # In the decision, "Vera ska flyttas …, 11 § LVU" decides; only "Enligt … ska …"
+        # restates a rule.
+        if not (h.rule and _STATES_RULE.match(ctx.sentence(h.unit)))
+        and (not h.negated or _NEGATIONS.search(ctx.text[h.start : h.end]))
     ]
+    return adverse, where
+
+
+def _check_appeal(ctx: _Context) -> tuple[str, str, list[Evidence]]:
+    adverse, where = _adverse(ctx)
     if not adverse:
         return (
             "not_applicable",
             "Beslutet går inte någon part emot på ett sätt som kan överklagas (att inte inleda "
-            "eller att avsluta en utredning kan inte överklagas).",
+            "eller att avsluta en utredning kan inte överklagas; en beviljad ansökan går ingen "
+            "emot).",
             [],
         )
     evidence = [
@@ -955,6 +1039,36 @@ def _check_appeal(ctx: _Context) -> tuple[str, str, list[Evidence]]:
         "överklagas.",
         evidence,
     )
+
+
+def _check_kommunicering(ctx: _Context) -> tuple[str, str, list[Evidence]]:
+    adverse, where = _adverse(ctx)
+    if not adverse:
+        return (
+            "not_applicable",
+            "Beslutet går inte någon part emot; kommunicering krävs inte.",
+            [],
+        )
+    units, _ = ctx.decision_units()
+    if any(_URGENT.search(ctx.sentence(u)) for u in units):
+        return (
+            "not_applicable",
+            "Ett brådskande beslut (omedelbart omhändertagande) får fattas före kommunicering.",
+            [],
+        )
+    decision = [
+        ctx.evidence(h, f"beslut som går en part emot ({where})", False) for h in adverse[:2]
+    ]
+    status, summary, evidence = _outcome(
+        ctx,
+        ctx.find(_KOMMUNICERING),
+        reason_counts=True,
+        found="Parten har fått del av underlaget före beslutet",
+        missing=f"Beslutet går en part emot (”{decision[0].text}”) men utkastet säger inte att "
+        "utredningen eller förslaget till beslut har kommunicerats med parten, eller varför det "
+        "inte behövdes.",
+    )
+    return status, summary, decision + evidence
 
 
 def _basis(label: str, extra: str = "") -> str:
@@ -1063,6 +1177,21 @@ CHECKS: tuple[Check, ...] = (
         "veckor”) eller ett besked om att beslutet inte kan överklagas.",
         0.5,
         _check_appeal,
+    ),
+    Check(
+        "kommunicering_missing",
+        "Kommunicering före beslutet saknas",
+        "Kommunicering",
+        "party_information",
+        "förvaltningslagen (2017:900) 25 §; SoL (2001:453) 11 kap. 8 §",
+        "Om beslutet går en part emot (avslag, placering, flyttning, umgängesbegränsning, "
+        "flyttningsförbud …): att utredningen eller förslaget till beslut har kommunicerats, att "
+        "parten har fått ta del av underlaget eller getts tillfälle att yttra sig, eller ett "
+        "yttrande från parten. Ett nekande omnämnande räknas om det anger skäl (”kommunicering "
+        "har inte kunnat ske eftersom beslutet inte kan skjutas upp”). Omedelbara "
+        "omhändertaganden kontrolleras inte.",
+        0.45,
+        _check_kommunicering,
     ),
 )
 CHECK_IDS: tuple[str, ...] = tuple(check.id for check in CHECKS)
