@@ -110,6 +110,15 @@ def test_page_shows_the_screen_report_with_downloads(client: TestClient, model_d
     assert str(soup.select_one("#checks")) == str(standalone.select_one("#checks"))
 
 
+def test_personnummer_in_the_file_name_is_masked(client: TestClient) -> None:
+    answer = post(client, f"utkast {LIAM}.txt", (DRAFTS / DRAFT).read_bytes())
+    assert answer.status_code == 200
+    assert answer.json()["document"]["source"] == f"utkast {LIAM_MASKED}.txt"
+    assert LIAM not in answer.text
+    page = post(client, f"utkast {LIAM}.txt", (DRAFTS / DRAFT).read_bytes(), url="/screen")
+    assert LIAM not in page.text
+
+
 def _bad_inputs(docs: dict[str, Path]) -> list[tuple[str, str, bytes, int, str]]:
     return [
         ("empty", "utkast.txt", b"", 400, "tom"),
