@@ -4,17 +4,19 @@
   Kendall's τ between year and rate, with its two-sided p-value (``scipy.stats.kendalltau``).
   It uses only the order of the yearly rates, so a year with 3 documents weighs as much as
   one with 300.
-- **Logistic regression** of "document has the label" on year, fitted by Newton–IRLS on
-  the yearly counts (the same estimate as one row per document). The slope is the change in
-  log-odds per year, reported with its 95 % Wald confidence interval and as an odds ratio
+- **Logistic regression** of "document has the label" on year, a statsmodels binomial GLM
+  on the yearly counts (the same estimate as one row per document). The slope is the change
+  in log-odds per year, reported with its 95 % Wald confidence interval and as an odds ratio
   per year; unlike Mann–Kendall it weighs years by their number of documents.
 
-Neither test accounts for a changing mix of authorities or document types over the years.
+Neither accounts for a changing mix of authorities or document types; ``protoscan.analysis.
+models`` fits the same slope with covariates, and per-year marginal rates.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -22,9 +24,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LogisticTrend", "TrendResult", "label_trends", "logistic_trend", "mann_kendall"]
+__all__ = [
+    "LogisticTrend",
+    "TrendResult",
+    "fit_binomial",
+    "label_trends",
+    "logistic_trend",
+    "mann_kendall",
+]
 
-_Z95 = 1.959963984540054
 #: A slope this steep (log-odds per year) means the fit ran away: the data are separable.
 _SEPARATION = 25.0
 
@@ -84,15 +92,38 @@ def mann_kendall(years: Sequence[float], rates: Sequence[float]) -> tuple[float,
     return float(result.statistic), float(result.pvalue)
 
 
+def fit_binomial(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None) -> Any:
+    """statsmodels binomial GLM (logit link); ``None`` when it does not converge or the data
+    are (quasi-)separated. ``groups`` asks for cluster-robust standard errors."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+    model = sm.GLM(endog, exog, family=sm.families.Binomial())
+    kwargs: dict[str, Any] = {}
+    if groups is not None:
+        kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+    # statsmodels warns on any perfect fit (also a flat series); separation is checked below.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = model.fit(maxiter=100, **kwargs)
+        except (PerfectSeparationError, np.linalg.LinAlgError, ValueError):
+            return None
+    params, bse, mu = (np.asarray(v) for v in (result.params, result.bse, result.mu))
+    runaway = len(params) > 1 and np.max(np.abs(params[1:])) > _SEPARATION
+    degenerate = np.any(mu < 1e-8) or np.any(mu > 1 - 1e-8)
+    if not result.converged or not np.all(np.isfinite(bse)) or runaway or degenerate:
+        return None
+    return result
+
+
 def logistic_trend(
     years: Sequence[float],
     successes: Sequence[int],
     trials: Sequence[int],
-    *,
-    max_iter: int = 100,
-    tol: float = 1e-10,
 ) -> LogisticTrend | None:
-    """Binomial logistic regression ``logit p = a + b · (year − mean year)`` by Newton–IRLS.
+    """Binomial logistic regression ``logit p = a + b · (year − mean year)`` on yearly counts
+    (statsmodels GLM; the same estimate as one row per document).
 
     Args:
         years: The x values (one per group; usually calendar years).
@@ -102,7 +133,7 @@ def logistic_trend(
     Returns:
         The slope ``b`` per year with a 95 % Wald interval, or ``None`` when it is not
         estimable: fewer than two years, no or only positive documents, or (quasi-)complete
-        separation (the fit diverges).
+        separation.
 
     Example:
         >>> fit = logistic_trend([2018, 2019, 2020, 2021], [2, 5, 9, 14], [20, 20, 20, 20])
@@ -117,43 +148,20 @@ def logistic_trend(
     if len(np.unique(x)) < 2 or k.sum() == 0 or k.sum() == n.sum():
         return None
     design = np.column_stack([np.ones_like(x), x - np.average(x, weights=n)])
-    rate = k.sum() / n.sum()
-    beta = np.array([math.log(rate / (1 - rate)), 0.0])
-    iterations = 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
-        weight = n * p * (1 - p)
-        information = design.T @ (design * weight[:, None])
-        gradient = design.T @ (k - n * p)
-        try:
-            step = np.linalg.solve(information, gradient)
-        except np.linalg.LinAlgError:
-            return None
-        beta = beta + step
-        if not np.all(np.isfinite(beta)) or abs(beta[1]) > _SEPARATION:
-            return None
-        if np.max(np.abs(step)) < tol:
-            break
-    else:
+    result = fit_binomial(np.column_stack([k, n - k]), design)
+    if result is None:
         return None
-    p = 1.0 / (1.0 + np.exp(-(design @ beta)))
-    information = design.T @ (design * (n * p * (1 - p))[:, None])
-    try:
-        covariance = np.linalg.inv(information)
-    except np.linalg.LinAlgError:
-        return None
-    se = math.sqrt(covariance[1, 1])
-    slope = float(beta[1])
-    z = slope / se if se > 0 else math.inf
+    slope, se = float(result.params[1]), float(result.bse[1])
+    low, high = (float(v) for v in result.conf_int(alpha=0.05)[1])
     return LogisticTrend(
         slope=slope,
         se=se,
-        ci_low=slope - _Z95 * se,
-        ci_high=slope + _Z95 * se,
-        p_value=math.erfc(abs(z) / math.sqrt(2)),
+        ci_low=low,
+        ci_high=high,
+        p_value=float(result.pvalues[1]),
         odds_ratio=math.exp(slope),
-        intercept=float(beta[0]),
-        iterations=iterations,
+        intercept=float(result.params[0]),
+        iterations=int(result.fit_history["iteration"]),
     )
 
 
