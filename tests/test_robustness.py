@@ -502,8 +502,9 @@ def test_word_processor_files_in_a_folder_are_reported_not_skipped(tmp_path: Pat
     from protoscan.batch.worklist import collect_work
 
     (tmp_path / "beslut.txt").write_text("Socialnämnden beslutade att inleda utredning.\n")
-    (tmp_path / "gammalt.doc").write_bytes(b"\xd0\xcf\x11\xe0legacy")
+    (tmp_path / "gammalt.doc").write_bytes(b"\xd0\xcf\x11\xe0legacy")  # read via a converter
+    (tmp_path / "brev.wpd").write_bytes(b"\xffWPC legacy")
     (tmp_path / "anteckning.md").write_text("# not a decision\n")
     work = collect_work([tmp_path])
-    assert [p.name for p in work.files] == ["beslut.txt"]
-    assert [(s.path.name, s.code) for s in work.skipped] == [("gammalt.doc", "unsupported_format")]
+    assert [p.name for p in work.files] == ["beslut.txt", "gammalt.doc"]
+    assert [(s.path.name, s.code) for s in work.skipped] == [("brev.wpd", "unsupported_format")]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 __all__ = [
     "ConfigError",
+    "ConversionError",
+    "ConverterMissingError",
     "DataError",
     "EmptyDocumentError",
     "EncryptedDocumentError",
@@ -17,6 +19,7 @@ __all__ = [
     "IngestError",
     "InputNotFoundError",
     "ModelLoadError",
+    "NestedArchiveError",
     "NoTextLayerError",
     "NotAFileError",
     "NotFittedError",
@@ -67,6 +70,25 @@ class EmptyDocumentError(IngestError):
 
 class UnsupportedFormatError(IngestError):
     code = "unsupported_format"
+
+
+class ConverterMissingError(UnsupportedFormatError):
+    """A format that needs an external converter (LibreOffice, antiword) none of which is
+    installed; the message names the package to install."""
+
+    code = "converter_missing"
+
+
+class ConversionError(UnsupportedFormatError):
+    """Every installed converter refused the file: corrupt, or a variant it cannot read."""
+
+    code = "conversion_failed"
+
+
+class NestedArchiveError(UnsupportedFormatError):
+    """A zip archive inside a zip archive: refused rather than unpacked."""
+
+    code = "nested_archive"
 
 
 class EncryptedDocumentError(IngestError):

@@ -52,6 +52,7 @@ from protoscan.errors import (
     ProcessingLimitError,
     ProtoscanError,
 )
+from protoscan.ingest.archive import is_member_path, member_sha256
 
 __all__ = [
     "BACKENDS",
@@ -396,9 +397,12 @@ def _hash_inputs(
             journal.append(failure_entry(item.path, None, item.error, code=item.code))
     for path in inputs:
         try:
-            if not path.is_file():  # a FIFO or device would block the parent on open()
+            if is_member_path(path):  # archive.zip!/member: the member's unpacked bytes
+                sha256 = member_sha256(path)
+            elif not path.is_file():  # a FIFO or device would block the parent on open()
                 raise NotAFileError(path)
-            sha256 = file_sha256(path)
+            else:
+                sha256 = file_sha256(path)
         except (OSError, IngestError) as error:
             unreadable.append(f"path:{path}")
             if journal.get(None, path) is None:

@@ -4,6 +4,10 @@ Folders are walked recursively, following symbolic links to folders but never in
 twice, so a link loop (``a/loop -> ..``) ends the walk instead of looping. Links that cannot
 be followed (a loop between file links, a dangling link) are not silently dropped: they come
 back as ``SkippedPath`` entries, which the scan records as failures with a typed error.
+
+A zip archive stands for the documents in it: each becomes an entry of its own,
+``archive.zip!/member.docx``. A corrupt or oversized archive and a nested archive are
+skipped paths with their typed error.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from pathlib import Path
 
 from protoscan.errors import IngestError, InputNotFoundError, UnsupportedFormatError
 from protoscan.hashing import file_sha256
+from protoscan.ingest.archive import ARCHIVE_SUFFIXES, list_archive, split_member_path
 
 __all__ = [
+    "ARCHIVE_SUFFIXES",
     "DOCUMENT_SUFFIXES",
     "SkippedPath",
     "WorkList",
@@ -29,10 +35,13 @@ __all__ = [
 ]
 
 #: File suffixes a scan picks up from folders (lower case).
-DOCUMENT_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".xhtml", ".htm", ".txt")
+#: ``.doc``, ``.rtf`` and ``.odt`` need a converter; without one they fail with a typed error.
+DOCUMENT_SUFFIXES: tuple[str, ...] = (
+    ".pdf", ".docx", ".doc", ".rtf", ".odt", ".html", ".xhtml", ".htm", ".txt",
+)  # fmt: skip
 #: Word-processor formats found in a folder walk that protoscan cannot read: reported as
 #: failures (so a researcher learns they were left out) rather than silently passed over.
-UNREADABLE_DOCUMENT_SUFFIXES: tuple[str, ...] = (".doc", ".rtf", ".odt", ".wpd", ".pages")
+UNREADABLE_DOCUMENT_SUFFIXES: tuple[str, ...] = (".wpd", ".pages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +68,35 @@ class WorkList:
     skipped: list[SkippedPath] = field(default_factory=list)
 
 
-def _matches(path: Path, glob: str | None) -> bool:
-    if path.suffix.lower() not in DOCUMENT_SUFFIXES:
-        return False
+def _glob_matches(path: Path, glob: str | None) -> bool:
     return glob is None or fnmatch.fnmatch(path.name, glob) or path.match(glob)
+
+
+def _matches(path: Path, glob: str | None) -> bool:
+    """A document the glob selects, or any archive (``--glob`` then selects its members)."""
+    suffix = path.suffix.lower()
+    if suffix in ARCHIVE_SUFFIXES:
+        return True
+    return suffix in DOCUMENT_SUFFIXES and _glob_matches(path, glob)
+
+
+def _expand_archive(
+    archive: Path, glob: str | None, files: list[Path], skipped: list[SkippedPath]
+) -> None:
+    """The archive's document members (all of them when the glob names the archive, else
+    those it matches); a bad archive or a nested one is a skipped path."""
+    try:
+        listing = list_archive(archive, DOCUMENT_SUFFIXES)
+    except IngestError as error:
+        skipped.append(SkippedPath(archive, error.code, error))
+        return
+    whole = glob is None or _glob_matches(archive, glob)
+    files.extend(m for m in listing.members if whole or _glob_matches(m, glob))
+    skipped.extend(
+        SkippedPath(path, error.code, error)
+        for path, error in listing.refused
+        if whole or _glob_matches(path, glob)
+    )
 
 
 def _link_problem(path: Path, error: OSError) -> SkippedPath:
@@ -142,12 +176,15 @@ def collect_work(paths: Iterable[Path | str], *, glob: str | None = None) -> Wor
     Folders are searched recursively for ``DOCUMENT_SUFFIXES``, following links to folders
     (each folder is walked once; a link back to an enclosing folder is reported as a loop).
     A file named directly is taken whatever its suffix (ingestion reports an unsupported one
-    as a failure). Hidden files and folders (``.name``) inside folders are skipped.
+    as a failure); so is a zip member named as ``archive.zip!/member``. Hidden files and
+    folders (``.name``) inside folders are skipped. A ``.zip`` archive, found or named, is
+    replaced by its document members (``archive.zip!/member.docx``), in archive order.
 
     Args:
         paths: Files and folders, as given on the command line.
         glob: Keep only files whose name (or relative path) matches this pattern, e.g.
-            ``"*2023*.pdf"``; applies to files found in folders.
+            ``"*2023*.pdf"``; applies to files found in folders and to archive members
+            (all members when it matches the archive's name).
 
     Returns:
         A ``WorkList``: paths as given joined with the relative path found, sorted within
@@ -174,6 +211,8 @@ def collect_work(paths: Iterable[Path | str], *, glob: str | None = None) -> Wor
             skipped.extend(sorted(problems, key=lambda s: s.path))
         elif root.exists():
             candidates = [root]
+        elif split_member_path(root) is not None:
+            candidates = [root]  # a member named directly: read (or refused) as a file
         elif root.is_symlink():
             try:
                 root.stat()
@@ -182,7 +221,13 @@ def collect_work(paths: Iterable[Path | str], *, glob: str | None = None) -> Wor
             continue
         else:
             raise InputNotFoundError(root)
+        expanded: list[Path] = []
         for path in candidates:
+            if path.suffix.lower() in ARCHIVE_SUFFIXES and path.is_file():
+                _expand_archive(path, glob if root.is_dir() else None, expanded, skipped)
+            else:
+                expanded.append(path)
+        for path in expanded:
             key = path.resolve()
             if key not in seen:
                 seen.add(key)

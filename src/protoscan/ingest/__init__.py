@@ -1,15 +1,17 @@
 """File → clean text with a char→page map.
 
 ``extract_text(path, engine=...)`` is the entry point; it dispatches on the file's content
-(magic bytes) and extension to the PDF, office, HTML and text readers, then runs the shared
-cleanup in ``clean.py``.
+(magic bytes) and extension to the PDF, office, HTML and text readers, or through an external
+converter for legacy Word, RTF and OpenDocument text (``convert.py``), then runs the shared
+cleanup in ``clean.py``. A zip member is read by its path, ``archive.zip!/member.docx``
+(``archive.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from protoscan.document import Page
@@ -18,17 +20,22 @@ from protoscan.errors import (
     FileTooLargeError,
     IngestError,
     InputNotFoundError,
+    NestedArchiveError,
     NotAFileError,
     NoTextLayerError,
     UnsupportedFormatError,
 )
+from protoscan.ingest.archive import ARCHIVE_SUFFIXES, read_member, split_member_path
 from protoscan.ingest.clean import clean_pages, clean_paragraphs, normalize_chars
+from protoscan.ingest.convert import CONVERTED_FORMATS, convert_document
+from protoscan.ingest.html import StatedMetadata
 from protoscan.ingest.pdf import PDF_ENGINES, check_engine, read_pdf_pages
 
 __all__ = [
     "PAGE_SEPARATOR",
     "PDF_ENGINES",
     "ExtractedText",
+    "StatedMetadata",
     "detect_format",
     "extract_text",
     "join_pages",
@@ -49,12 +56,16 @@ _EXTENSIONS = {
     ".xhtml": "html",
     ".txt": "txt",
     ".text": "txt",
+    ".doc": "doc",
+    ".rtf": "rtf",
+    ".odt": "odt",
+    ".zip": "zip",
 }
 _SAVE_AS = "save it as .docx or PDF and try again"
+_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+#: Members that mark a zip as an office package rather than an archive of documents.
+_PACKAGE_MARKERS = ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
 _LEGACY = {
-    ".doc": "legacy Word .doc",
-    ".rtf": "RTF",
-    ".odt": "OpenDocument text",
     ".xls": "Excel",
     ".xlsx": "Excel",
     ".ppt": "PowerPoint",
@@ -68,50 +79,81 @@ class ExtractedText:
 
     text: str
     pages: tuple[Page, ...]
-    format: str  # "pdf", "docx", "html", "txt"
-    engine: str  # "pdfplumber", "pdfium", "python-docx", "html", "text"
+    format: str  # "pdf", "docx", "html", "txt", "doc", "rtf", "odt"
+    engine: str  # "pdfplumber", "pdfium", "python-docx", "html", "text", "antiword", "libreoffice"
     sha256: str
     source: str | None
+    #: Metadata the file states about itself (HTML ``<meta>``/RDFa); wins over the text.
+    stated: StatedMetadata = field(default_factory=StatedMetadata)
+
+
+def _zip_kind(data: bytes, path: Path) -> str:
+    """``odt`` for OpenDocument text, ``zip`` for a ``.zip`` archive of files, else ``docx``:
+    the DOCX reader reads Word packages and names other packages and corrupt zips."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if (
+                "mimetype" in names
+                and archive.getinfo("mimetype").file_size < 200
+                and archive.read("mimetype").strip() == _ODT_MIMETYPE
+            ):
+                return "odt"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        return "docx"
+    if "word/document.xml" in names or any(m in names for m in _PACKAGE_MARKERS):
+        return "docx"
+    return "zip" if path.suffix.lower() in ARCHIVE_SUFFIXES else "docx"
 
 
 def detect_format(data: bytes, path: Path) -> str:
     """Decide how to read a file: magic bytes first, then the extension.
 
     Returns:
-        ``"pdf"``, ``"docx"``, ``"html"`` or ``"txt"``.
+        ``"pdf"``, ``"docx"``, ``"html"``, ``"txt"``, ``"doc"``, ``"rtf"``, ``"odt"`` (read
+        through a converter) or ``"zip"`` (an archive of documents).
 
     Raises:
-        UnsupportedFormatError: Legacy Office, RTF, other packages or an unknown extension.
-        IngestError: The extension promises a PDF or DOCX that the bytes are not.
+        UnsupportedFormatError: Excel/PowerPoint, a password-protected Office file, other
+            packages or an unknown extension.
+        IngestError: The extension promises a PDF, DOCX, .doc, RTF, ODT or zip that the
+            bytes are not.
     """
     head = data[:1024]
     if b"%PDF-" in head:  # the header may follow up to 1 KiB of junk
         return "pdf"
+    suffix = path.suffix.lower()
     if data.startswith(b"PK\x03\x04"):
-        return "docx"  # the DOCX reader rejects other zip packages by their contents
+        return _zip_kind(data, path)  # the DOCX reader rejects other packages by contents
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_OOXML in data:
             raise UnsupportedFormatError(
                 path, "is a password-protected Office file; remove the password and try again"
             )
-        raise UnsupportedFormatError(
-            path, f"unsupported format: legacy Word .doc (or another old Office file); {_SAVE_AS}"
-        )
+        if suffix in _LEGACY:
+            raise UnsupportedFormatError(path, f"unsupported format: {_LEGACY[suffix]}; {_SAVE_AS}")
+        return "doc"
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
-        raise UnsupportedFormatError(path, f"unsupported format: RTF; {_SAVE_AS}")
+        return "rtf"
     start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html")) or (
         start.startswith((b"<?xml", b"<!doctype")) and b"<html" in start
     ):
         return "html"
-    suffix = path.suffix.lower()
     kind = _EXTENSIONS.get(suffix)
     if kind == "pdf":
         raise IngestError(
             path, "is named .pdf but has no %PDF- header; the file is corrupt or not a PDF"
         )
-    if kind == "docx":
-        raise IngestError(path, "is named .docx but is not a zip package; the file is corrupt")
+    if kind in ("docx", "odt", "zip"):
+        raise IngestError(path, f"is named {suffix} but is not a zip package; the file is corrupt")
+    if kind in ("doc", "rtf"):
+        raise IngestError(
+            path, f"is named {suffix} but is not a {CONVERTED_FORMATS[kind]} file; it is corrupt"
+        )
     if kind is not None:
         return kind
     if suffix in _LEGACY:
@@ -119,7 +161,7 @@ def detect_format(data: bytes, path: Path) -> str:
     raise UnsupportedFormatError(
         path,
         f"unsupported format {suffix or '(no extension)'!r}; "
-        "protoscan reads PDF, DOCX, HTML/XHTML and TXT",
+        "protoscan reads PDF, DOCX, DOC, RTF, ODT, HTML/XHTML and TXT",
     )
 
 
@@ -181,25 +223,37 @@ def _read_bytes(path: Path, max_bytes: int | None) -> bytes:
     return data
 
 
+def _read_member(path: Path, max_bytes: int | None) -> bytes:
+    data = read_member(path, max_bytes)
+    if not data:
+        raise EmptyDocumentError(path)
+    return data
+
+
 def extract_text(
     path: Path | str,
     engine: str = "pdfplumber",
     *,
     max_pages: int | None = None,
     max_bytes: int | None = None,
+    timeout: float | None = None,
 ) -> ExtractedText:
-    """Read a PDF, DOCX, HTML/XHTML or TXT file into cleaned text with a page map.
+    """Read a PDF, DOCX, DOC, RTF, ODT, HTML/XHTML or TXT file into cleaned text with a
+    page map.
 
     The format is detected from the file's first bytes, then its extension. PDF pages are
     cleaned together (running headers and footers, page numbers, hyphenation, fake bold,
     ligatures, line wrapping) and joined with a blank line; ``pages`` gives each page's
-    ``[start_char, end_char)`` span in ``text``. DOCX and HTML give one page.
+    ``[start_char, end_char)`` span in ``text``. DOCX, HTML and converted files give one
+    page. ``path`` may name a zip member: ``archive.zip!/member.docx``.
 
     Args:
         path: The file to read.
         engine: PDF engine, ``"pdfplumber"`` or ``"pdfium"`` (faster); other formats ignore it.
         max_pages: Refuse PDFs with more pages than this.
-        max_bytes: Refuse files larger than this many bytes.
+        max_bytes: Refuse files (or zip members) larger than this many bytes.
+        timeout: Seconds a converter (LibreOffice, antiword) may run; ``CONVERT_TIMEOUT``
+            (or the time left on a running per-document alarm) if None.
 
     Returns:
         The cleaned text, page spans, format, engine used, SHA-256 of the file and its path.
@@ -207,8 +261,8 @@ def extract_text(
     Raises:
         InputNotFoundError, NotAFileError, EmptyDocumentError, FileTooLargeError,
         ProcessingLimitError, EncryptedDocumentError, NoTextLayerError,
-        UnsupportedFormatError, IngestError: see ``protoscan.errors``; every message is one
-        line naming the file.
+        UnsupportedFormatError, ConverterMissingError, NestedArchiveError, IngestError: see
+        ``protoscan.errors``; every message is one line naming the file.
         ConfigError: ``engine`` is not one of ``PDF_ENGINES``.
 
     Example:
@@ -217,8 +271,20 @@ def extract_text(
     """
     path = Path(path)
     check_engine(engine)
-    data = _read_bytes(path, max_bytes)
+    member = split_member_path(path) if not path.exists() else None
+    data = _read_member(path, max_bytes) if member else _read_bytes(path, max_bytes)
     kind = detect_format(data, path)
+    stated = StatedMetadata()
+    if kind == "zip":
+        if member:
+            raise NestedArchiveError(
+                path, "is an archive inside an archive; unpack it and scan its contents"
+            )
+        raise UnsupportedFormatError(
+            path,
+            "is a zip archive; `protoscan scan` reads the documents in it, or name one as "
+            f"{path}!/MEMBER",
+        )
     if kind == "pdf":
         raw = read_pdf_pages(data, path, engine, max_pages=max_pages)
         if not raw:
@@ -232,9 +298,13 @@ def extract_text(
 
         texts, used = [clean_paragraphs(read_docx(data, path))], "python-docx"
     elif kind == "html":
-        from protoscan.ingest.html import read_html
+        from protoscan.ingest.html import read_html_document
 
-        texts, used = [clean_paragraphs(read_html(data, path))], "html"
+        paragraphs, stated = read_html_document(data, path)
+        texts, used = [clean_paragraphs(paragraphs)], "html"
+    elif kind in CONVERTED_FORMATS:
+        paragraphs, used = convert_document(data, path, kind, timeout=timeout)
+        texts = [clean_paragraphs(paragraphs)]
     else:
         from protoscan.ingest.text import decode_text, split_pages
 
@@ -260,4 +330,5 @@ def extract_text(
         engine=used,
         sha256=hashlib.sha256(data).hexdigest(),
         source=str(path),
+        stated=stated,
     )

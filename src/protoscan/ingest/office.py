@@ -32,14 +32,14 @@ _OTHER_PACKAGES = {
 }
 
 
-def check_zip(data: bytes, path: Path, max_uncompressed: int | None = None) -> list[str]:
+def check_zip(data: bytes | Path, path: Path, max_uncompressed: int | None = None) -> list[str]:
     """Check a zip's declared member sizes and return its member names.
 
     The declared sizes are a safe bound: ``zipfile`` never inflates a member past its
     declared size (it stops and reports a CRC error), so a lying header cannot get around it.
 
     Args:
-        data: The zip file's bytes.
+        data: The zip file's bytes, or its path (an archive is not read into memory).
         path: The file's path, for messages.
         max_uncompressed: Limit on the total unpacked size; ``MAX_UNCOMPRESSED_BYTES`` if None.
 
@@ -49,7 +49,7 @@ def check_zip(data: bytes, path: Path, max_uncompressed: int | None = None) -> l
     """
     limit = MAX_UNCOMPRESSED_BYTES if max_uncompressed is None else max_uncompressed
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
         raise IngestError(
