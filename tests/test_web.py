@@ -178,6 +178,18 @@ def test_size_limit_is_configurable_and_checked_both_ways(model_dir: Path, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_documents_too_long_to_screen_are_refused(
+    client: TestClient, uploads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import protoscan.web.app as web_app
+
+    monkeypatch.setattr(web_app, "MAX_CHARS", 500)
+    answer = post(client, DRAFT, (DRAFTS / DRAFT).read_bytes())
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "limit_exceeded"
+    assert "för långt" in answer.json()["error"]["message"]
+    assert list(uploads.iterdir()) == []
+
+
 class _Broken:
     """A model that fails on every call: an unexpected error inside a request."""
 

@@ -168,3 +168,23 @@ def test_bad_files_show_a_swedish_message(browser_page: Any, server: str, tmp_pa
     message = page.locator("#error")
     assert message.is_visible() and "Filtypen kan inte granskas" in message.inner_text()
     assert _only_own_origin(page.requests, server) == []
+
+
+def test_a_dropped_draft_is_screened(browser_page: Any, server: str) -> None:
+    page = browser_page
+    page.goto(server + "/")
+    transfer = page.evaluate_handle(
+        """text => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], "släppt-utkast.txt", {type: "text/plain"}));
+            return transfer;
+        }""",
+        DRAFT,
+    )
+    page.dispatch_event("#dropzone", "dragover", {"dataTransfer": transfer})
+    assert "over" in (page.get_attribute("#dropzone", "class") or "")
+    with page.expect_navigation():
+        page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    page.wait_for_selector("#document span.finding")
+    assert "släppt-utkast.txt" in page.locator(".summary-block .meta").inner_text()
+    assert _only_own_origin(page.requests, server) == []

@@ -31,7 +31,7 @@ from protoscan.errors import ProtoscanError
 from protoscan.render.screen_html import build_screen_html, screen_context
 from protoscan.render.templating import CONTENT_SECURITY_POLICY, render_page
 from protoscan.screen import ScreenReport, screen_document
-from protoscan.web.errors import UploadError, no_file, too_large, upload_error
+from protoscan.web.errors import UploadError, no_file, too_large, too_long, upload_error
 
 __all__ = ["DEFAULT_MAX_BYTES", "ScreenService", "create_app"]
 
@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 #: Uploads larger than this are refused (``--max-upload-mb``).
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+#: Longer documents are refused before they are segmented (a draft is a few pages; 25 MB of
+#: plain text would hold one request for many minutes).
+MAX_PAGES = 500
+MAX_CHARS = 2_000_000
 #: Room for the multipart envelope around the file when the request's length is checked.
 _ENVELOPE_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
@@ -84,7 +88,8 @@ class ScreenService:
             UploadError: The upload is missing, empty, too large, of the wrong type or
                 unreadable.
         """
-        from protoscan.pipeline import read_document
+        from protoscan.ingest import extract_text
+        from protoscan.structure import build_document
 
         if upload is None or not upload.filename:
             raise no_file()
@@ -96,8 +101,11 @@ class ScreenService:
             if size == 0:
                 raise UploadError(400, "empty", "Filen är tom. Välj utkastet igen.")
             try:
-                doc = read_document(path, max_bytes=self.max_bytes)
-                doc = dataclasses.replace(doc, source=name)
+                # As ``read_document``, with a length check between extraction and structure.
+                extracted = extract_text(path, max_pages=MAX_PAGES, max_bytes=self.max_bytes)
+                if len(extracted.text) > MAX_CHARS:
+                    raise too_long()
+                doc = dataclasses.replace(build_document(extracted), source=name)
                 return screen_document(
                     doc, self.classifier, self.threshold, model_path=self.model_path
                 )

@@ -46,6 +46,15 @@ def too_large(max_bytes: int) -> UploadError:
     )
 
 
+def too_long() -> UploadError:
+    return UploadError(
+        413,
+        "limit_exceeded",
+        "Dokumentet är för långt för att granskas här. Ladda upp själva utkastet, inte ett "
+        "helt ärende eller arkiv.",
+    )
+
+
 def no_file() -> UploadError:
     return UploadError(400, "no_file", f"Ingen fil skickades. Välj ett utkast ({_ACCEPTED}).")
 
@@ -85,7 +94,7 @@ def upload_error(error: ProtoscanError, max_bytes: int) -> UploadError:
             "eller ladda upp originalet.",
         )
     if isinstance(error, ProcessingLimitError):
-        return UploadError(413, "limit_exceeded", "Dokumentet är för långt för att granskas här.")
+        return too_long()
     if isinstance(error, IngestError):
         return UploadError(
             422,
