@@ -338,8 +338,9 @@ needs_realdata = pytest.mark.skipif(not JO_DIR.exists(), reason="shared realdata
 @needs_realdata
 def test_real_jo_1000_2004() -> None:
     # The lagen.nu XHTML holds the decision body only: no letterhead, so the dnr is not in
-    # the text; the date is in "I sitt beslut den 17 november 2004 anförde JO …", the outcome
-    # in "U.O. kan inte undgå allvarlig kritik".
+    # the text but in the head's RDFa (rpubl:diarienummer), and so are the date
+    # (rpubl:avgorandedatum) and the title; the outcome is in "U.O. kan inte undgå allvarlig
+    # kritik".
     doc = _real_document("2004/1000")
     meta = doc.metadata
     assert meta.authority == "JO"
@@ -348,7 +349,10 @@ def test_real_jo_1000_2004() -> None:
     assert meta.outcome == "allvarlig_kritik"
     assert meta.municipality is None  # Försäkringskassan, not a kommun
     assert meta.body is None
-    assert meta.dnr is None
+    assert meta.dnr == "1000-2004"  # stated, not in the text
+    assert meta.title == (
+        "Ett ärende om en socialförsäkringsnämndsledamots agerande efter ett sammanträde"
+    )
     assert meta.law_version == "unknown"
     for passage in doc.passages:
         assert passage.text == doc.text[passage.start_char : passage.end_char]
@@ -364,7 +368,7 @@ def test_real_jo_6356_2012() -> None:
     assert meta.outcome == "kritik"  # "får därför kritik"; closing "med den kritik som uttalats"
     assert meta.municipality == "Värmdö"
     assert meta.body == "Utbildningsstyrelsen i Värmdö kommun"
-    assert meta.decision_date is None  # the body names no decision date (it is 2014-03-28)
+    assert meta.decision_date == "2014-03-28"  # stated in the head; the body names none
     assert meta.law_version == "unknown"
     assert {("KL", "6", "19 a"), ("RF", "1", "9")} <= {
         (r.law, r.chapter, r.section) for r in meta.legal_refs

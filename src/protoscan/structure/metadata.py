@@ -1,8 +1,11 @@
 """Document metadata (annotation guide §7): authority, type, dnr, date, kommun, nämnd, outcome.
 
-Every field is a best guess from the text alone, and ``None`` (or ``"other"`` /
-``"unknown"``) when the text does not say. The header is the text before the first heading
-(at most ``_HEADER_CHARS``); the closing is the last ``_CLOSING_CHARS`` characters.
+What the file states about itself (HTML ``<meta>`` and RDFa: case number, decision date,
+publisher, title; ``protoscan.ingest.StatedMetadata``) is taken first and wins. Every other
+field is a best guess from the text, and ``None`` (or ``"other"`` / ``"unknown"``) when
+the text does not say. The header is the text before the first heading (at most
+``_HEADER_CHARS``); the closing is the last ``_CLOSING_CHARS`` characters. A court's
+document gets ``authority = "court"`` and the court's name as ``body``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from protoscan.document import Metadata, Section
 from protoscan.structure.legal_refs import (
@@ -21,8 +25,12 @@ from protoscan.structure.legal_refs import (
 from protoscan.structure.municipalities import normalise_municipality
 from protoscan.structure.sections import detect_sections
 
+if TYPE_CHECKING:
+    from protoscan.ingest.html import StatedMetadata
+
 __all__ = [
     "AUTHORITIES",
+    "COURTS",
     "DOC_TYPES",
     "IVO_OUTCOMES",
     "JO_OUTCOMES",
@@ -31,10 +39,12 @@ __all__ = [
     "detect_outcome",
     "extract_metadata",
     "find_body",
+    "find_court",
     "find_decision_date",
     "find_dnr",
     "find_municipality",
     "find_title",
+    "stated_authority",
 ]
 
 AUTHORITIES: tuple[str, ...] = ("JO", "IVO", "municipality", "court", "other")
@@ -87,6 +97,83 @@ _MUNICIPAL_CUES = re.compile(
 )
 _STRONG_THRESHOLD = 4
 
+# --- courts ----------------------------------------------------------------------------
+
+#: Courts with one seat, by their name in lower case (Regeringsrätten is the former name of
+#: Högsta förvaltningsdomstolen).
+COURTS: dict[str, str] = {
+    name.casefold(): name
+    for name in (
+        "Högsta domstolen", "Högsta förvaltningsdomstolen", "Regeringsrätten",
+        "Arbetsdomstolen", "Migrationsöverdomstolen", "Marknadsdomstolen",
+        "Patent- och marknadsöverdomstolen", "Mark- och miljööverdomstolen",
+        "Svea hovrätt", "Göta hovrätt",
+    )
+}  # fmt: skip
+_PLACE = r"[A-ZÅÄÖ][\wåäö-]+(?:(?: och)? [A-ZÅÄÖ][\wåäö-]+)?"
+_COURT_NAME = re.compile(
+    r"\b(?:(?P<national>" + "|".join(re.escape(k) for k in COURTS) + r")s?"
+    r"|(?P<court>kammarrätten|förvaltningsrätten|länsrätten|hovrätten|migrationsdomstolen)s?"
+    r" (?P<prep>i|för|över) (?P<place>" + _PLACE + r")"
+    r"|(?P<town>[A-ZÅÄÖ][\wåäö-]+?)(?P<gen>s)? (?P<local>tingsrätts?))\b",
+    _I,
+)
+#: How many of the first lines a court's letterhead may be on.
+_LETTERHEAD_LINES = 3
+
+
+def _court_of(match: re.Match[str]) -> str:
+    if match.group("national"):
+        return COURTS[match.group("national").casefold()]
+    if match.group("court"):
+        place = " ".join(
+            w if w == "och" else w[:1].upper() + w[1:].lower() for w in match.group("place").split()
+        )
+        return f"{match.group('court').capitalize()} {match.group('prep').lower()} {place}"
+    town = match.group("town")
+    return f"{town[:1].upper()}{town[1:].lower()}{match.group('gen') or ''} tingsrätt"
+
+
+def find_court(text: str) -> str | None:
+    """The court whose letterhead opens the document: a court's name on one of its first
+    lines (``Högsta domstolen NJA 2007 s. 227``, ``HÖGSTA DOMSTOLENS DOM``,
+    ``FÖRVALTNINGSRÄTTEN I STOCKHOLM``), in its usual spelling.
+
+    Example:
+        >>> find_court("KAMMARRÄTTEN I GÖTEBORG\\nDOM\\nMål nr 1234-19")
+        'Kammarrätten i Göteborg'
+        >>> find_court("Beslut\\n\\nNämnden har överklagat till förvaltningsrätten i Malmö.")
+    """
+    lines = [line for line in text[:_HEADER_CHARS].splitlines() if line.strip()]
+    for line in lines[:_LETTERHEAD_LINES]:
+        match = _COURT_NAME.match(line.strip())
+        if match:
+            return _court_of(match)
+    return None
+
+
+def _whole_court(name: str) -> str | None:
+    match = _COURT_NAME.fullmatch(" ".join(name.split()))
+    return _court_of(match) if match else None
+
+
+def stated_authority(publishers: Iterable[str]) -> tuple[str, str | None] | None:
+    """The authority (and, for a court, its name) of the first stated publisher protoscan
+    knows: JO, IVO or a court; ``None`` when none of them is one of those.
+
+    Example:
+        >>> stated_authority(["Domstolsverket", "Högsta domstolen"])
+        ('court', 'Högsta domstolen')
+    """
+    for publisher in publishers:
+        if _JO_LETTERHEAD.search(publisher):
+            return "JO", None
+        if _IVO_LETTERHEAD.search(publisher) or publisher.strip() == "IVO":
+            return "IVO", None
+        if court := _whole_court(publisher):
+            return "court", court
+    return None
+
 
 def _score(cues: Iterable[tuple[re.Pattern[str], int]], text: str, header: str) -> int:
     total = 0
@@ -99,8 +186,9 @@ def _score(cues: Iterable[tuple[re.Pattern[str], int]], text: str, header: str) 
 def detect_authority(text: str, header: str | None = None) -> str:
     """Say who wrote the document: ``JO``, ``IVO``, ``municipality``, ``court`` or ``other``.
 
-    Letterheads decide first (JO, IVO, court, statute); then strong cues anywhere in the
-    text (``JO:s``, ``anförde JO``, ``IVO:s``, an IVO dnr); then municipal vocabulary.
+    Letterheads decide first (JO, IVO, statute, a court's name on the first lines, court
+    cues such as ``DOM`` and ``Mål nr``); then strong cues anywhere in the text (``JO:s``,
+    ``anförde JO``, ``IVO:s``, an IVO dnr); then municipal vocabulary.
 
     Args:
         text: The document text.
@@ -117,6 +205,8 @@ def detect_authority(text: str, header: str | None = None) -> str:
         return "IVO"
     if _STATUTE_HEADER.search(header):
         return "other"
+    if find_court(text):
+        return "court"
     court_hits = {m.group().casefold().strip() for m in _COURT_CUES.finditer(header)}
     if len(court_hits) >= 2 or "dom" in court_hits:
         return "court"
@@ -186,7 +276,9 @@ _LABELLED_DNR = re.compile(
     _I | re.MULTILINE,
 )
 _MUNICIPAL_DNR = re.compile(r"\b([A-ZÅÄÖ]{2,6})[\s-]?((?:19|20)\d{2})[/.-](\d{1,6})\b")
-_COURT_CASE = re.compile(r"\bmål\s*nr\.?\s*:?\s*([A-ZÖ]?\s?\d{1,6}-\d{2,4})\b", _I)
+_COURT_CASE = re.compile(
+    r"\bmål\s*(?:nr|nummer)\.?\s*:?\s*([A-ZÅÄÖ]{1,2}\s?-?\d{1,6}-\d{2,4}|\d{1,6}-\d{2,4})\b", _I
+)
 
 
 def find_dnr(text: str, authority: str, header: str = "") -> str | None:
@@ -224,7 +316,10 @@ _DATE = (
     r"|(?:[1-9]|[12]\d|3[01])\s+(?:" + "|".join(_MONTHS) + r")\s+(?:19|20)\d{2})"
 )
 _LABELLED_DATE = re.compile(
-    r"\b(?:beslutsdatum|datum för beslut|beslutsdag|datum)\b\.?[ \t]*:?\s{0,4}(" + _DATE + ")", _I
+    r"\b(?:beslutsdatum|avgörandedatum|datum för beslut|beslutsdag|datum)\b\.?[ \t]*:?\s{0,4}("
+    + _DATE
+    + ")",
+    _I,
 )
 _JO_DECISION_DATE = re.compile(r"\bi (?:sitt|detta|ett) beslut (?:den )?(" + _DATE + ")", _I)
 _PLACE_DATE = re.compile(
@@ -530,12 +625,39 @@ def _header(text: str, sections: tuple[Section, ...]) -> str:
     return ""
 
 
-def extract_metadata(text: str, sections: tuple[Section, ...] | None = None) -> Metadata:
-    """Extract every metadata field from a document's text.
+_ISO_START = re.compile(r"^((?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))\b")
+_MAX_STATED_DNR = 60
+
+
+def _stated_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    if match := _ISO_START.match(value.strip()):
+        return match.group(1)
+    dates = find_dates(value)
+    return dates[0][1] if dates else None
+
+
+def _stated_text(value: str | None, limit: int) -> str | None:
+    value = " ".join((value or "").split())
+    return value if value and len(value) <= limit else None
+
+
+def extract_metadata(
+    text: str,
+    sections: tuple[Section, ...] | None = None,
+    stated: StatedMetadata | None = None,
+) -> Metadata:
+    """Extract every metadata field from a document's text and what the file states.
+
+    Stated values (``StatedMetadata``: case number, decision date, publisher, title) win
+    over the text: a stated JO, IVO or court publisher sets the authority (a court's name
+    becomes ``body``); a stated title is used where the text's title would be.
 
     Args:
         text: The cleaned document text.
         sections: The document's sections (detected if omitted).
+        stated: What the file states about itself (HTML ``<meta>``/RDFa), if anything.
 
     Returns:
         A ``Metadata``; unknown fields are ``None``, ``"other"`` or ``"unknown"``.
@@ -549,11 +671,16 @@ def extract_metadata(text: str, sections: tuple[Section, ...] | None = None) -> 
     """
     sections = detect_sections(text) if sections is None else sections
     header = _header(text, sections)
-    title = find_title(text, sections)
-    authority = detect_authority(text, header)
+    title = (stated and _stated_text(stated.title, _MAX_TITLE_CHARS * 5)) or find_title(
+        text, sections
+    )
+    from_publisher = stated_authority(stated.publishers) if stated else None
+    authority, court = from_publisher or (detect_authority(text, header), None)
+    if authority == "court" and court is None:
+        court = find_court(text)
     titles = [s.title for s in sections if s.kind != "preamble"]
     doc_type = detect_doc_type(authority, header, titles)
-    body = find_body(text, title)
+    body = court or find_body(text, title)
     regions = [title or ""]
     regions += [
         text[s.start_char : s.end_char]
@@ -567,8 +694,10 @@ def extract_metadata(text: str, sections: tuple[Section, ...] | None = None) -> 
     return Metadata(
         authority=authority,
         doc_type=doc_type,
-        dnr=find_dnr(text, authority, header),
-        decision_date=find_decision_date(text, header),
+        dnr=(stated and _stated_text(stated.dnr, _MAX_STATED_DNR))
+        or find_dnr(text, authority, header),
+        decision_date=(stated and _stated_date(stated.decision_date))
+        or find_decision_date(text, header),
         municipality=find_municipality(text, body, title),
         body=body,
         outcome=detect_outcome(authority, regions),
