@@ -79,7 +79,7 @@ def test_missing_weights_and_config_are_named(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(
         json.dumps({"backend": "linear", "labels": ["delay"], "thresholds": [0.5]})
     )
-    with pytest.raises(ModelLoadError, match=r"missing model\.skops"):
+    with pytest.raises(ModelLoadError, match=r"missing linear\.json, weights\.safetensors"):
         load_classifier(tmp_path)
 
 

@@ -320,82 +320,20 @@ def _word_units(text: str) -> list[tuple[int, int]]:
     return units
 
 
-def _linear_contributions(classifier: Any, text: str, label_index: int) -> np.ndarray | None:
-    """Per-word contribution (tf-idf value × weight) of a linear model's features, or None.
-
-    Word n-gram features are shared among the words they cover; character n-gram features
-    (``char_wb``: inside one word) among the words that contain them.
-    """
-    pipeline = getattr(classifier, "pipeline_", None)
-    steps = getattr(pipeline, "named_steps", None)
-    if not steps or "features" not in steps or "head" not in steps:
-        return None
-    union, head = steps["features"], steps["head"]
-    estimator = head.estimators_[label_index]
-    coef = getattr(estimator, "coef_", None)
-    if coef is None:
-        return None
-    coef = np.asarray(coef).ravel()
+def occlusion_contributions(classifier: Any, text: str, label_index: int) -> np.ndarray:
+    """Per-word contribution to a label's score: how much the score drops when the word is
+    left out (word occlusion). Works the same for every backend; all variants of the
+    passage go to the model in one call."""
     units = _word_units(text)
-    contributions = np.zeros(len(units))
-    offset = 0
-    for name, vectorizer in union.transformer_list:
-        vocabulary = vectorizer.vocabulary_
-        x = vectorizer.transform([text]).tocsr()
-        values = dict(zip(x.indices.tolist(), x.data.tolist(), strict=True))
-        weights = coef[offset : offset + len(vocabulary)]
-        offset += len(vocabulary)
-        if name == "word" or vectorizer.analyzer == "word":
-            _share_word_features(text, units, vectorizer, values, weights, contributions)
-        else:
-            analyzer = vectorizer.build_analyzer()
-            per_unit = [analyzer(text[s:e]) for s, e in units]
-            occurrences: dict[int, int] = {}
-            for grams in per_unit:
-                for gram in grams:
-                    if (index := vocabulary.get(gram)) is not None:
-                        occurrences[index] = occurrences.get(index, 0) + 1
-            for u, grams in enumerate(per_unit):
-                for gram in grams:
-                    index = vocabulary.get(gram)
-                    if index is not None and index in values:
-                        contributions[u] += values[index] * weights[index] / occurrences[index]
-    if offset != coef.size:
-        return None  # not the layout this explanation assumes
-    return contributions
-
-
-def _share_word_features(
-    text: str,
-    units: list[tuple[int, int]],
-    vectorizer: Any,
-    values: dict[int, float],
-    weights: np.ndarray,
-    contributions: np.ndarray,
-) -> None:
-    pattern = re.compile(vectorizer.token_pattern)
-    lowered = text.lower() if vectorizer.lowercase else text
-    tokens = [(m.group(), m.start()) for m in pattern.finditer(lowered)]
-    starts = [s for s, _ in units]
-
-    def unit_of(position: int) -> int:
-        # The unit whose span contains the position (tokens never cross whitespace).
-        index = int(np.searchsorted(starts, position, side="right")) - 1
-        return max(index, 0)
-
-    low, high = vectorizer.ngram_range
-    grams: dict[int, list[list[int]]] = {}
-    for n in range(low, high + 1):
-        for i in range(len(tokens) - n + 1):
-            gram = " ".join(tok for tok, _ in tokens[i : i + n])
-            index = vectorizer.vocabulary_.get(gram)
-            if index is not None and index in values:
-                grams.setdefault(index, []).append([unit_of(p) for _, p in tokens[i : i + n]])
-    for index, places in grams.items():
-        share = values[index] * weights[index] / len(places)
-        for covered in places:
-            for u in covered:
-                contributions[u] += share / len(covered)
+    if not units:
+        return np.zeros(0)
+    variants = [text]
+    for start, end in units:
+        # Drop the word and the space after it, so that the rest reads as before.
+        stop = end + 1 if end < len(text) and text[end] == " " else end
+        variants.append(text[:start] + text[stop:])
+    scores = np.asarray(classifier.predict_proba(variants))[:, label_index]
+    return scores[0] - scores[1:]
 
 
 def _label_cue_spans(text: str, label: str) -> list[tuple[int, int]]:
@@ -418,9 +356,9 @@ def explain_passage(
 ) -> tuple[tuple[Cue, ...], str]:
     """The words that drove a label's score for one passage.
 
-    For the linear model these are the words whose features add most to the label's logit
-    (``"model"``); for other backends, or if that fails, the label's cue phrases found in
-    the passage (``"label_cues"``).
+    For any backend these are the words whose removal lowers the label's score most (word
+    occlusion, ``"model"``); where no word matters (or the model cannot be asked), the
+    label's cue phrases found in the passage (``"label_cues"``).
 
     Args:
         classifier: A fitted classifier.
@@ -433,10 +371,11 @@ def explain_passage(
     """
     try:
         label_index = list(classifier.labels_).index(label)
-        contributions = _linear_contributions(classifier, text, label_index)
+        contributions = occlusion_contributions(classifier, text, label_index)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         contributions = None
-    if contributions is not None and contributions.size and contributions.max() > 0:
+    # Differences below this are numerical noise, not a word that matters.
+    if contributions is not None and contributions.size and contributions.max() > 1e-4:
         units = _word_units(text)
         top = float(contributions.max())
         order = np.argsort(-contributions)[:MAX_CUES]

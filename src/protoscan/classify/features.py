@@ -12,41 +12,15 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from protoscan.classify.linear_arrays import CACHE_WORDS, word_char_ngrams
+
 __all__ = ["CachedCharTfidfVectorizer", "clear_caches", "word_char_ngrams"]
-
-#: Distinct words kept. A Zipfian vocabulary reaches a high hit rate long before this, and
-#: the cache stays in the tens of megabytes even for long compounds.
-CACHE_WORDS = 1 << 15
-
-
-@lru_cache(maxsize=CACHE_WORDS)
-def word_char_ngrams(word: str, min_n: int, max_n: int) -> tuple[str, ...]:
-    """The ``char_wb`` n-grams of one word, padded with a space at each end.
-
-    Mirrors scikit-learn's ``_char_wb_ngrams`` exactly, including that a word shorter than
-    ``n`` is counted once, as a whole.
-
-    >>> word_char_ngrams("JO", 3, 4)
-    (' JO', 'JO ', ' JO ')
-    >>> word_char_ngrams("i", 3, 5)
-    (' i ',)
-    """
-    padded = f" {word} "
-    length = len(padded)
-    ngrams: list[str] = []
-    for n in range(min_n, max_n + 1):
-        if length <= n:
-            ngrams.append(padded)
-            break
-        ngrams.extend(padded[start : start + n] for start in range(length - n + 1))
-    return tuple(ngrams)
 
 
 #: Per fitted vectorizer: word → the vocabulary ids of its n-grams. Kept outside the

@@ -1,7 +1,12 @@
 """TF-IDF (word and character n-grams) + one-vs-rest logistic regression.
 
-The offline default: trains in seconds, tags thousands of passages per second per core and
-saves with skops (never pickle). Loading accepts only scikit-learn/numpy/scipy types.
+Trains in seconds with scikit-learn and tags thousands of passages per second per core. The
+fitted state is saved as arrays (safetensors + JSON, :mod:`protoscan.classify.linear_arrays`)
+and tagging runs on numpy alone, so loading imports neither scikit-learn nor skops. Model
+directories from earlier versions (``model.skops``) still load, through skops' type checks.
+
+With ``stance_head`` the label head learns p(label | finding) from the findings only and a
+multinomial stance model gives p(finding) (:mod:`protoscan.classify.stance`).
 """
 
 from __future__ import annotations
@@ -13,12 +18,21 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protoscan.classify.base import BaseClassifier
-from protoscan.classify.model_dir import load_skops_model, save_skops_model
+from protoscan.classify.linear_arrays import ARRAYS_NAME, META_NAME, LinearScorer
+from protoscan.classify.model_dir import (
+    check_model_dir,
+    load_skops,
+    read_config,
+    write_config,
+)
+from protoscan.classify.stance import combine, finding_probability
 from protoscan.corpus.schema import STANCES, CorpusPassage
+from protoscan.errors import ModelLoadError
 
 __all__ = ["LinearClassifier"]
 
-WEIGHTS_NAME = "model.skops"
+#: Weights of model directories written before the array format (loaded through skops).
+LEGACY_WEIGHTS_NAME = "model.skops"
 #: Letters, digits and inner hyphens/colons: keeps "IVO-tillsyn", "JO:s", "11 kap." parts.
 TOKEN_PATTERN = r"(?u)\b\w[\w:-]*\w\b|\b\w\b"
 
@@ -110,70 +124,67 @@ class LinearClassifier(BaseClassifier):
         empty = [self.labels_[j] for j in range(y.shape[1]) if not y[:, j].any()]
         if empty:
             raise ValueError(f"no positive training passages for label(s) {', '.join(empty)}")
-        self.pipeline_ = self._build()
+        pipeline = self._build()
         texts = [p.text for p in passages]
+        stance_model = None
         if self.stance_head:
-            self._fit_stance_aware(passages, texts, y)
+            stance_model = self._fit_stance_aware(pipeline, passages, texts, y)
         else:
-            self.pipeline_.fit(texts, y)
-        for _, vectorizer in self.pipeline_.named_steps["features"].transformer_list:
-            # `stop_words_` lists every pruned term (introspection only), and numpy-int
-            # vocabulary values become one file each in a skops archive: both would
-            # dominate the saved model's size and save time.
-            if hasattr(vectorizer, "stop_words_"):
-                del vectorizer.stop_words_
-            vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+            pipeline.fit(texts, y)
+        self.scorer_ = LinearScorer.from_sklearn(pipeline, stance_model)
 
     def _fit_stance_aware(
-        self, passages: Sequence[CorpusPassage], texts: list[str], y: np.ndarray
-    ) -> None:
+        self, pipeline: Any, passages: Sequence[CorpusPassage], texts: list[str], y: np.ndarray
+    ) -> Any:
         """Features on every row; the stance model on every row; the label head on the rows
         that are findings, so that it learns p(label | finding)."""
         from sklearn.linear_model import LogisticRegression
 
         from protoscan.classify.stance import stance_targets
 
-        features, head = (step for _, step in self.pipeline_.steps)
+        features, head = (step for _, step in pipeline.steps)
         matrix = features.fit_transform(texts)
         positive = y.any(axis=1)
         head.fit(matrix[positive], y[positive])
-        self.stance_model_ = LogisticRegression(
+        return LogisticRegression(
             C=self.stance_C, class_weight=self.class_weight, max_iter=3000
         ).fit(matrix, stance_targets(passages))
 
     def stance_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities over ``STANCES`` (stance-aware models only)."""
-        matrix = self.pipeline_.named_steps["features"].transform(list(texts))
-        proba = np.zeros((len(texts), len(STANCES)), dtype=np.float32)
-        proba[:, self.stance_model_.classes_] = self.stance_model_.predict_proba(matrix)
-        return proba
+        self._check_fitted()
+        return self.scorer_.stance_proba(list(texts), len(STANCES)).astype(np.float32)
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        given = self.scorer_.label_proba(texts)
         if not self.stance_head:
-            return self.pipeline_.predict_proba(texts).astype(np.float32)
-        from protoscan.classify.stance import combine, finding_probability
-
-        features, head = (step for _, step in self.pipeline_.steps)
-        matrix = features.transform(texts)
-        stance = np.zeros((len(texts), len(STANCES)), dtype=np.float64)
-        stance[:, self.stance_model_.classes_] = self.stance_model_.predict_proba(matrix)
-        return combine(head.predict_proba(matrix), finding_probability(stance))
+            return given.astype(np.float32)
+        stance = self.scorer_.stance_proba(texts, len(STANCES))
+        return combine(given, finding_probability(stance))
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
         self._check_fitted()
-        weights = (
-            {"pipeline": self.pipeline_, "stance": self.stance_model_}
-            if self.stance_head
-            else self.pipeline_
-        )
-        save_skops_model(path, self, weights, WEIGHTS_NAME)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.scorer_.save(path)
+        write_config(path, self)
 
     @classmethod
     def load(cls, path: Path) -> LinearClassifier:
-        model, weights = load_skops_model(cls, path, WEIGHTS_NAME)
-        if model.stance_head:
-            model.pipeline_, model.stance_model_ = weights["pipeline"], weights["stance"]
+        path = Path(path)
+        config = read_config(path)
+        model = cls.from_config(config)
+        if (path / LEGACY_WEIGHTS_NAME).is_file():
+            check_model_dir(path, required={LEGACY_WEIGHTS_NAME})
+            weights = load_skops(path / LEGACY_WEIGHTS_NAME)
+            if isinstance(weights, dict):
+                model.scorer_ = LinearScorer.from_sklearn(weights["pipeline"], weights["stance"])
+            else:
+                model.scorer_ = LinearScorer.from_sklearn(weights)
         else:
-            model.pipeline_ = weights
+            check_model_dir(path, required={ARRAYS_NAME, META_NAME})
+            model.scorer_ = LinearScorer.load(path)
+        if model.stance_head and model.scorer_.stance_coef is None:
+            raise ModelLoadError(f"{path}: config asks for a stance head but the weights lack one")
         return model

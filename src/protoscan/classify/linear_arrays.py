@@ -1,0 +1,277 @@
+"""A trained linear model as plain arrays: TF-IDF features and logistic heads in numpy.
+
+Loading a scikit-learn pipeline from skops imports most of scikit-learn to check the types
+in the file, which cost seconds at every start. The fitted state of a TF-IDF + logistic
+regression model is only vocabularies, idf weights and coefficient matrices, so protoscan
+stores those in safetensors (``weights.safetensors``) with a JSON description
+(``linear.json``) and computes the same features and probabilities with numpy: scikit-learn's
+own analysers (word n-grams over ``token_pattern``, ``char_wb`` n-grams), sublinear tf,
+idf, l2 normalisation per vectorizer, sigmoid one-vs-rest label heads and a softmax stance
+head. Tests check the numbers against scikit-learn's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protoscan.errors import ModelLoadError
+
+__all__ = ["ARRAYS_NAME", "CACHE_WORDS", "META_NAME", "LinearScorer", "word_char_ngrams"]
+
+ARRAYS_NAME = "weights.safetensors"
+META_NAME = "linear.json"
+#: Distinct words kept. A Zipfian vocabulary reaches a high hit rate long before this, and
+#: the cache stays in the tens of megabytes even for long compounds.
+CACHE_WORDS = 1 << 15
+
+
+@lru_cache(maxsize=CACHE_WORDS)
+def word_char_ngrams(word: str, min_n: int, max_n: int) -> tuple[str, ...]:
+    """The ``char_wb`` n-grams of one word, padded with a space at each end.
+
+    Mirrors scikit-learn's ``_char_wb_ngrams`` exactly, including that a word shorter than
+    ``n`` is counted once, as a whole.
+
+    >>> word_char_ngrams("JO", 3, 4)
+    (' JO', 'JO ', ' JO ')
+    >>> word_char_ngrams("i", 3, 5)
+    (' i ',)
+    """
+    padded = f" {word} "
+    length = len(padded)
+    ngrams: list[str] = []
+    for n in range(min_n, max_n + 1):
+        if length <= n:
+            ngrams.append(padded)
+            break
+        ngrams.extend(padded[start : start + n] for start in range(length - n + 1))
+    return tuple(ngrams)
+
+
+@dataclass
+class _Vectorizer:
+    name: str
+    analyzer: str
+    ngram_range: tuple[int, int]
+    token_pattern: str | None
+    lowercase: bool
+    sublinear_tf: bool
+    terms: list[str]
+    idf: np.ndarray
+    offset: int = 0
+    _vocabulary: dict[str, int] = field(default_factory=dict, repr=False)
+    _word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._vocabulary = {term: i for i, term in enumerate(self.terms)}
+        self._token = re.compile(self.token_pattern) if self.token_pattern else None
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "analyzer": self.analyzer,
+            "ngram_range": list(self.ngram_range),
+            "token_pattern": self.token_pattern,
+            "lowercase": self.lowercase,
+            "sublinear_tf": self.sublinear_tf,
+        }
+
+    def _char_ids(self, word: str) -> tuple[int, ...]:
+        try:
+            return self._word_cache[word]
+        except KeyError:
+            pass
+        if len(self._word_cache) >= CACHE_WORDS:
+            self._word_cache.clear()
+        vocabulary = self._vocabulary
+        found = tuple(
+            vocabulary[ngram]
+            for ngram in word_char_ngrams(word, *self.ngram_range)
+            if ngram in vocabulary
+        )
+        self._word_cache[word] = found
+        return found
+
+    def _word_ids(self, text: str) -> list[int]:
+        tokens = self._token.findall(text) if self._token else text.split()
+        min_n, max_n = self.ngram_range
+        vocabulary = self._vocabulary
+        ids = []
+        for n in range(min_n, max_n + 1):
+            for start in range(len(tokens) - n + 1):
+                gram = tokens[start] if n == 1 else " ".join(tokens[start : start + n])
+                index = vocabulary.get(gram)
+                if index is not None:
+                    ids.append(index)
+        return ids
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column ids (with this vectorizer's offset) and l2-normalised tf-idf values."""
+        if self.lowercase:
+            text = text.lower()
+        if self.analyzer == "char_wb":
+            ids: list[int] = []
+            for word in text.split():
+                ids.extend(self._char_ids(word))
+        else:
+            ids = self._word_ids(text)
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        unique, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+        tf = counts.astype(np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        values = tf * self.idf[unique]
+        norm = np.sqrt(np.dot(values, values))
+        return unique + self.offset, values / norm if norm else values
+
+
+@dataclass
+class LinearScorer:
+    """TF-IDF features and the label (and optional stance) heads of a fitted linear model."""
+
+    vectorizers: list[_Vectorizer]
+    label_coef: np.ndarray  # (n_features, n_labels)
+    label_intercept: np.ndarray
+    stance_coef: np.ndarray | None = None  # (n_features, n_stance_classes)
+    stance_intercept: np.ndarray | None = None
+    stance_classes: np.ndarray | None = None  # indices into STANCES
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _scores(self, texts: Sequence[str], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        out = np.empty((len(texts), coef.shape[1]), dtype=np.float64)
+        for row, text in enumerate(texts):
+            parts = [v.features(text) for v in self.vectorizers]
+            ids = np.concatenate([p[0] for p in parts])
+            values = np.concatenate([p[1] for p in parts])
+            out[row] = values @ coef[ids] + intercept
+        return out
+
+    def label_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Sigmoid one-vs-rest label probabilities."""
+        logits = self._scores(texts, self.label_coef, self.label_intercept)
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def stance_proba(self, texts: Sequence[str], n_stances: int) -> np.ndarray:
+        """Softmax stance probabilities, one column per stance (absent classes stay 0)."""
+        if self.stance_coef is None:
+            raise ModelLoadError("this linear model has no stance head")
+        logits = self._scores(texts, self.stance_coef, self.stance_intercept)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        full = np.zeros((len(texts), n_stances), dtype=np.float64)
+        full[:, self.stance_classes] = proba
+        return full
+
+    # -- conversion -----------------------------------------------------------------------------
+    @classmethod
+    def from_sklearn(cls, pipeline: Any, stance_model: Any | None = None) -> LinearScorer:
+        """Read the fitted state out of a ``FeatureUnion`` → ``OneVsRestClassifier`` pipeline."""
+        features, head = (step for _, step in pipeline.steps)
+        vectorizers, offset = [], 0
+        for name, vectorizer in features.transformer_list:
+            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+            vectorizers.append(
+                _Vectorizer(
+                    name=name,
+                    analyzer=vectorizer.analyzer,
+                    ngram_range=tuple(vectorizer.ngram_range),
+                    token_pattern=vectorizer.token_pattern
+                    if vectorizer.analyzer == "word"
+                    else None,
+                    lowercase=bool(vectorizer.lowercase),
+                    sublinear_tf=bool(vectorizer.sublinear_tf),
+                    terms=terms,
+                    idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+                    offset=offset,
+                )
+            )
+            offset += len(terms)
+        coef = np.stack([e.coef_[0] for e in head.estimators_], axis=1)
+        intercept = np.array([e.intercept_[0] for e in head.estimators_])
+        scorer = cls(vectorizers, coef, intercept)
+        if stance_model is not None:
+            coef = np.asarray(stance_model.coef_, dtype=np.float64)
+            intercept = np.asarray(stance_model.intercept_, dtype=np.float64)
+            if coef.shape[0] == 1:  # two classes: one logit z, i.e. softmax over (0, z)
+                coef = np.vstack([np.zeros_like(coef), coef])
+                intercept = np.concatenate([[0.0], intercept])
+            scorer.stance_coef = np.ascontiguousarray(coef.T)
+            scorer.stance_intercept = intercept
+            scorer.stance_classes = np.asarray(stance_model.classes_, dtype=np.int64)
+        return scorer
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        tensors = {
+            "label_coef": self.label_coef.astype(np.float32),
+            "label_intercept": self.label_intercept.astype(np.float32),
+        }
+        for vectorizer in self.vectorizers:
+            # Terms never contain a newline: analysers split on whitespace.
+            text = "\n".join(vectorizer.terms).encode("utf-8")
+            tensors[f"{vectorizer.name}.terms"] = np.frombuffer(text, dtype=np.uint8).copy()
+            tensors[f"{vectorizer.name}.idf"] = vectorizer.idf.astype(np.float32)
+        if self.stance_coef is not None:
+            tensors["stance_coef"] = self.stance_coef.astype(np.float32)
+            tensors["stance_intercept"] = self.stance_intercept.astype(np.float32)
+            tensors["stance_classes"] = self.stance_classes
+        save_file(tensors, str(path / ARRAYS_NAME))
+        meta = {"vectorizers": [v.meta() for v in self.vectorizers]}
+        (path / META_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> LinearScorer:
+        from safetensors.numpy import load_file
+
+        try:
+            meta = json.loads((path / META_NAME).read_text(encoding="utf-8"))
+            tensors = load_file(str(path / ARRAYS_NAME))
+        except (OSError, ValueError) as error:
+            raise ModelLoadError(f"{path}: unreadable linear model ({error})") from None
+        vectorizers, offset = [], 0
+        try:
+            for spec in meta["vectorizers"]:
+                name = spec["name"]
+                terms = bytes(tensors[f"{name}.terms"]).decode("utf-8").split("\n")
+                vectorizers.append(
+                    _Vectorizer(
+                        name=name,
+                        analyzer=spec["analyzer"],
+                        ngram_range=tuple(spec["ngram_range"]),
+                        token_pattern=spec["token_pattern"],
+                        lowercase=spec["lowercase"],
+                        sublinear_tf=spec["sublinear_tf"],
+                        terms=terms,
+                        idf=tensors[f"{name}.idf"].astype(np.float64),
+                        offset=offset,
+                    )
+                )
+                offset += len(terms)
+            scorer = cls(
+                vectorizers,
+                tensors["label_coef"].astype(np.float64),
+                tensors["label_intercept"].astype(np.float64),
+            )
+        except KeyError as error:
+            raise ModelLoadError(f"{path}: linear model lacks {error}") from None
+        if scorer.label_coef.shape[0] != offset:
+            raise ModelLoadError(
+                f"{path}: {scorer.label_coef.shape[0]} coefficient rows for {offset} features"
+            )
+        if "stance_coef" in tensors:
+            scorer.stance_coef = tensors["stance_coef"].astype(np.float64)
+            scorer.stance_intercept = tensors["stance_intercept"].astype(np.float64)
+            scorer.stance_classes = tensors["stance_classes"]
+        return scorer
