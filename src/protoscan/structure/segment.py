@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from protoscan.errors import ConfigError
 
@@ -112,6 +113,27 @@ def _fix_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+def import_spacy() -> Any:
+    """spaCy, imported without letting thinc probe for torch.
+
+    thinc imports torch at import time whenever torch is installed (2.5 s here), although a
+    blank tokenizer-and-sentencizer pipeline never uses it. While spaCy loads, ``torch`` is
+    marked unimportable, so thinc records that it has no torch; torch itself stays
+    importable afterwards for the backends that need it. Where torch is already loaded,
+    nothing is hidden.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` → ImportError
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
 @functools.lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """Return the cached Swedish pipeline: blank tokenizer, special cases, sentencizer.
@@ -123,7 +145,7 @@ def get_nlp() -> Language:
         >>> [s.text for s in get_nlp()("Se bl.a. 11 kap. 1 § SoL. Nämnden svarade.").sents]
         ['Se bl.a. 11 kap. 1 § SoL.', 'Nämnden svarade.']
     """
-    import spacy
+    spacy = import_spacy()
     from spacy.language import Language
     from spacy.symbols import ORTH
     from spacy.util import compile_suffix_regex
