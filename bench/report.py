@@ -60,6 +60,28 @@ def _goal(
 def build_rows(results: dict[str, Any]) -> list[Row]:
     """Every goal of issue 8 with its measured value, plus context rows."""
     rows: list[Row] = []
+    start = results.get("startup", {})
+    for name, label in (
+        ("classify", "classify one sentence ÷ protoscan --help"),
+        ("screen", "screen a one-page draft ÷ protoscan --help"),
+        ("scan_first_document", "first document of a 2-worker scan ÷ protoscan --help"),
+    ):
+        goal = (start.get("goals") or {}).get(name)
+        seconds = (start.get("seconds") or {}).get(name)
+        _goal(
+            rows,
+            "startup",
+            label,
+            (start.get("ratios") or {}).get(name),
+            "×",
+            f"≤ {goal:g}×" if goal else "",
+            lambda v, goal=goal: goal is not None and v <= goal,
+            f"{seconds} s; --help {(start.get('seconds') or {}).get('help')} s; best of "
+            f"{start.get('repeats')}, fresh processes"
+            if seconds
+            else "",
+            _skip_reason(start),
+        )
     ex = results.get("extraction", {})
     skip = _skip_reason(ex)
     ratios = _get(ex, "ratios") or {}

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bench import archive, extraction, measure, report, scaling, tagging
+from bench import archive, extraction, measure, report, scaling, startup, tagging
 
 # Library chatter (progress bars while loading weights, torch.ao deprecation notices) would
 # bury the benchmark's own lines.
@@ -31,7 +31,7 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = archive.ARCHIVE_ROOT / "work"
-SECTIONS = ("extraction", "scan", "tagging")
+SECTIONS = ("startup", "extraction", "scan", "tagging")
 
 err = Console(stderr=True)
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
@@ -62,7 +62,7 @@ def main(
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs per measure (best counts).")] = 2,
     scan_engine: Annotated[str, typer.Option(help="PDF engine for the scan runs.")] = "pdfium",
     only: Annotated[
-        str, typer.Option(help="Comma-separated sections: extraction, scan, tagging.")
+        str, typer.Option(help="Comma-separated sections: startup, extraction, scan, tagging.")
     ] = ",".join(SECTIONS),
     out: Annotated[Path, typer.Option(help="Where to write the results.")] = REPO
     / "bench"
@@ -83,6 +83,11 @@ def main(
         "machine": measure.machine(),
         "archive": {"settings": settings.__dict__, "key": settings.key(), "documents": docs},
     }
+    if "startup" in wanted:
+        results["startup"] = _section(
+            "startup",
+            lambda: startup.measure_startup(REPO / "models" / "default", repeats=max(repeats, 5)),
+        )
     t0 = time.perf_counter()
     folder, paths = archive.build_archive(docs, settings)
     results["archive"]["folder"] = str(folder.relative_to(REPO))
