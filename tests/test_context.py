@@ -70,6 +70,10 @@ class _EverythingScores:
         ("Barnet berättar att hon vill bo kvar.", None),
         ("Slutsats: barnet har fått komma till tals vid två samtal.", None),
         ("- Utredningen tog sju månader", None),
+        ("Barn och unga i Motala lämnas utan stöd", None),
+        ("Socialtjänstens insatser för barn ska utredas snabbt", None),
+        ("Nämnden har i flera avseenden brustit", None),
+        ("JO anförde i det äldre ärendet bl.a. följande:", None),
     ],
 )
 def test_line_kinds(line: str, kind: str | None) -> None:

@@ -33,7 +33,9 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _STATEMENT = re.compile(
     r"\b(?:kritik\w*|kritiser\w*|brist\w*|allvarlig\w*|felaktig\w*|otillräcklig\w*|inte|ej"
     r"|ingen|inget|inga|icke|aldrig|saknas|saknade|saknar|saknat|dröj\w*|försen\w*|borde"
-    r"|underlåt\w*|klander\w*|anmärkning\w*|olaglig\w*|lagstridig\w*|oacceptab\w*)\b",
+    r"|underlåt\w*|klander\w*|anmärkning\w*|olaglig\w*|lagstridig\w*|oacceptab\w*|utan"
+    r"|brust\w*|fel|felaktigt|olämplig\w*|problem\w*|kränk\w*|misslyck\w*|otydlig\w*|oklar\w*"
+    r"|väntetid\w*|ska|skall|måste|bör|borde)\b",
     _I,
 )
 _BULLET = re.compile(r"^\s*(?:[-–•*·]|\d{1,2}[.)]\s|[a-z][.)]\s)")
@@ -101,6 +103,8 @@ def line_kind(line: str) -> str | None:
         return "signature"
     if _DATE_ROW.match(line) and _words(line) <= MAX_HEADING_WORDS:
         return "metadata"
+    if line.endswith(":") and _words(line) > 3:
+        return None  # a sentence that introduces what follows ("JO anförde bl.a. följande:")
     first = line.lstrip("§ 0123456789.")[:1]
     if _words(line) <= MAX_HEADING_WORDS and (first.isupper() or line.startswith("§")):
         return "heading"
