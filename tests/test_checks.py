@@ -439,6 +439,9 @@ def test_kommunicering_is_required_only_against_a_party() -> None:
         "Mamma har fått ta del av förslaget till beslut och har yttrat sig.",
         "Pappa har getts tillfälle att yttra sig över utredningen.",
         "Kommunicering har inte kunnat ske eftersom beslutet inte kan skjutas upp.",
+        "Vårdnadshavarna har beretts tillfälle att yttra sig.",
+        "Utredningen har skickats till mamma för synpunkter den 3 maj 2024.",
+        "Pappa har lämnat skriftliga synpunkter på förslaget till beslut.",
     ],
 )
 def test_kommunicering_recognised(sentence: str) -> None:

@@ -570,12 +570,17 @@ _ADVERSE = _compile((
 #: Traces that the party saw the material and could answer before the decision (FL 25 §).
 _KOMMUNICERING = _compile((
     r"\bkommunicer\w*\b",
-    r"\b(?:fått|få|fick|getts|gavs|ges|erbjudits|erbjöds)\s+(?:\w+\s+){0,3}(?:möjlighet|tillfälle)"
+    r"\b(?:fått|få|fick|getts|gavs|ges|givits|erbjudits|erbjöds|beretts|bereddes|bereds)\s+"
+    r"(?:\w+\s+){0,3}(?:möjlighet|tillfälle)"
     r"\s+att\s+(?:yttra\s+sig|lämna\s+synpunkter|komma\s+in\s+med|inkomma\s+med|ta\s+del)",
     r"\b(?:fått|få|fick|har\s+tagit|tog)\s+(?:ta\s+)?del\s+av\s+(?:\w+\s+){0,3}(?:utredning\w*"
     r"|underlag\w*|förslag\w*|material\w*|beslutsunderlag\w*|utredningsmaterial\w*)",
     r"\bhar\s+yttrat\s+sig\b",
     r"\byttrande\s+(?:har\s+)?(?:inkommit|kommit\s+in)\b",
+    r"\b(?:delgivits|delgetts|skickats|sänts|översänts)\b[^.]{0,80}\b(?:utredning\w*|förslag\w*"
+    r"|underlag\w*|synpunkter|yttrande)",
+    r"\blämnat\s+(?:\w+\s+){0,2}synpunkter\s+på\s+(?:\w+\s+){0,2}(?:utredning\w*|förslag\w*"
+    r"|underlag\w*)",
 ))  # fmt: skip
 _STATES_RULE = re.compile(r"^\W*(?:enligt|av|i|som)\b", _I)
 #: Urgent decisions where kommunicering may wait (FL 25 § andra stycket, LVU 6 §).
