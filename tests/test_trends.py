@@ -98,6 +98,13 @@ def test_table_by_year_counts_and_rates(documents: list[dict]) -> None:
         "documents": 3,
         "with_label": 2,
         "rate_per_100": 66.67,
+        "rate_ci_low": 20.77,  # Wilson: 2/3
+        "rate_ci_high": 93.85,
+        "small": True,
+        "corrected_per_100": None,
+        "corrected_ci_low": None,
+        "corrected_ci_high": None,
+        "correction": "no error rates",
     }
     assert _row(rows, year=2020, label="reasoning")["rate_per_100"] == 33.33
     assert _row(rows, year=2020, label="delay")["with_label"] == 0

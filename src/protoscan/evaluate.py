@@ -21,6 +21,8 @@ __all__ = [
     "evaluate_predictions",
     "f1_scores",
     "paired_bootstrap",
+    "real_accuracy",
+    "write_real_accuracy",
 ]
 
 
@@ -316,3 +318,51 @@ def compare_predictions(
         b_only_correct=int((b_right & ~a_right)[differ].sum()),
         disagreements=listed,
     )
+
+
+def real_accuracy(
+    passages: Sequence[CorpusPassage],
+    probs: np.ndarray,
+    thresholds: np.ndarray,
+    labels: tuple[str, ...],
+    *,
+    method: str = "wilson",
+) -> dict[str, Any]:
+    """Per-label sensitivity and specificity at ``thresholds``, with 95 % intervals (Wilson or
+    Clopper–Pearson) and counts: the ``real_accuracy`` block of a model's ``metrics.json``,
+    which ``protoscan trends`` uses to correct rates for the model's errors."""
+    from protoscan.analysis.correction import measure_accuracy
+
+    gold = label_matrix(passages, labels).astype(bool)
+    pred = probs >= thresholds[None, :]
+    per_label = measure_accuracy(gold, pred, labels, method=method)
+    return {
+        "unit": "passage",
+        "n": len(passages),
+        "interval": method,
+        "level": 0.95,
+        "thresholds": {label: float(t) for label, t in zip(labels, thresholds, strict=True)},
+        "per_label": {label: acc.to_dict() for label, acc in per_label.items()},
+    }
+
+
+def write_real_accuracy(model_dir: Path, block: dict[str, Any]) -> Path:
+    """Store ``block`` as ``real_accuracy`` in the model directory's ``metrics.json`` (other
+    keys kept) and re-render its model card; returns the metrics path."""
+    from protoscan.analysis.correction import METRICS_KEY
+    from protoscan.batch.store import write_atomic
+    from protoscan.errors import DataError
+    from protoscan.model_card import write_model_card
+
+    path = Path(model_dir) / "metrics.json"
+    metrics: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            metrics = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}: not readable JSON ({error}); fix or remove it") from error
+    metrics[METRICS_KEY] = block
+    text = json.dumps(metrics, ensure_ascii=False, indent=2) + "\n"
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_model_card(Path(model_dir))
+    return path

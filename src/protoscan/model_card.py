@@ -32,6 +32,43 @@ def _table(evaluation: dict[str, Any] | None) -> list[str]:
     return rows
 
 
+def _error_rates(block: dict[str, Any] | None) -> list[str]:
+    """The ``real_accuracy`` block: sensitivity and specificity per label with intervals."""
+    if not block:
+        return ["(not measured; run `protoscan evaluate --real FILE --model DIR`)"]
+    from protoscan.analysis.correction import LabelAccuracy
+
+    rows = [
+        "| label | positives | negatives | sensitivity (95 % CI) | specificity (95 % CI) | "
+        "trends can correct |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, m in block["per_label"].items():
+        accuracy = LabelAccuracy.from_dict(label, m)
+
+        def cell(value: float | None, ci: tuple[float, float] | None) -> str:
+            return "–" if value is None or ci is None else f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+        problem = accuracy.problem()
+        rows.append(
+            f"| {label} ({get_label(label).name_sv}) | {accuracy.n_positive} "
+            f"| {accuracy.n_negative} | {cell(accuracy.sensitivity, accuracy.sensitivity_ci)} "
+            f"| {cell(accuracy.specificity, accuracy.specificity_ci)} "
+            f"| {'yes' if problem is None else 'no: ' + problem} |"
+        )
+    rows += [
+        "",
+        f"Measured at the thresholds above on `{block.get('data')}` (sha256 "
+        f"`{str(block.get('data_sha256'))[:16]}…`), {block.get('n')} labelled rows "
+        f"(unit: {block.get('unit')}), "
+        f"{block.get('excluded_ambiguous', 0)} ambiguous rows left out; "
+        f"{block.get('interval', 'wilson')} intervals; {block.get('measured', '')}. "
+        "`protoscan trends` uses these rates for Rogan–Gladen corrected rates; document-level "
+        "rates are derived from them assuming independent passage errors.",
+    ]
+    return rows
+
+
 def render_model_card(path: Path) -> str:
     config = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
     metrics_file = path / METRICS_NAME
@@ -64,6 +101,10 @@ def render_model_card(path: Path) -> str:
         "## Real JO/IVO sentences (shared development check; never used for training or tuning)",
         "",
         *_table(metrics.get("jo_ivo_dev")),
+        "",
+        "## Sensitivity and specificity on real text (for error-corrected trends)",
+        "",
+        *_error_rates(metrics.get("real_accuracy")),
         "",
         "## Limits",
         "",

@@ -1,20 +1,30 @@
 """Trend charts with matplotlib (object API, Agg; the only module importing matplotlib).
 
 Three views of the document records, with Swedish label names: label rates per 100
-documents over the years (a line per label), by authority (grouped bars) and the
-municipalities with most documents (horizontal bars: all documents and those with at least
-one finding). Output is PNG or SVG, chosen by suffix, and byte-stable for the same data.
+documents over the years (a panel per label: the tagged rate with its Wilson 95 % interval
+and, given the model's error rates, the Rogan–Gladen corrected rate with its interval;
+years with few documents drawn hollow), by authority (grouped bars with Wilson intervals)
+and the municipalities with most documents (horizontal bars: all documents and those with
+at least one finding). Output is PNG or SVG, chosen by suffix, and byte-stable for the same
+data.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from protoscan.analysis.tables import authority_name, label_name, trends_table
+from protoscan.analysis.correction import ErrorRates
+from protoscan.analysis.tables import (
+    DEFAULT_MIN_DOCUMENTS,
+    authority_name,
+    label_name,
+    trends_table,
+)
 from protoscan.errors import ConfigError
 
 __all__ = [
@@ -44,33 +54,102 @@ def _colours(n: int) -> list[Any]:
     return [cmap(i % 10) for i in range(n)]
 
 
-def _plot_years(ax: Any, documents: Sequence[dict], labels: Sequence[str]) -> None:
-    rows = [r for r in trends_table(documents, ["year"], labels) if r["year"] is not None]
-    years = sorted({r["year"] for r in rows})
-    for colour, label in zip(_colours(len(labels)), labels, strict=True):
-        rates = {r["year"]: r["rate_per_100"] for r in rows if r["label"] == label}
-        ax.plot(
-            years,
-            [rates.get(y, 0.0) for y in years],
-            marker="o",
-            color=colour,
-            label=label_name(label),
+def _year_panels(
+    fig: Any,
+    documents: Sequence[dict],
+    labels: Sequence[str],
+    *,
+    error_rates: ErrorRates | None = None,
+    passage_counts: dict[str, int] | None = None,
+    min_documents: int = DEFAULT_MIN_DOCUMENTS,
+) -> None:
+    """One small panel per label: tagged rate per year with its Wilson interval, and the
+    corrected rate with its interval beside it; hollow markers for small years."""
+    rows = [
+        r
+        for r in trends_table(
+            documents,
+            ["year"],
+            labels,
+            error_rates=error_rates,
+            passage_counts=passage_counts,
+            min_documents=min_documents,
         )
-    ax.set_title("Andel beslut med brist per år")
-    ax.set_xlabel("år")
-    ax.set_ylabel("beslut med brist per 100 beslut")
-    if years:
+        if r["year"] is not None
+    ]
+    years = sorted({r["year"] for r in rows})
+    columns = 1 if len(labels) == 1 else 2
+    grid = fig.subplots(
+        max(math.ceil(len(labels) / columns), 1), columns, sharex=True, squeeze=False
+    )
+    axes = list(grid.flat)
+    for ax in axes[len(labels) :]:
+        ax.set_visible(False)
+    fig.suptitle("Andel beslut med brist per år (per 100 beslut, 95 % konfidensintervall)")
+    if not years:
+        axes[0].text(0.5, 0.5, "inga daterade beslut", ha="center", va="center")
+        return
+    shift = 0.18 if error_rates is not None else 0.0
+    for ax, colour, label in zip(axes, _colours(len(labels)), labels, strict=False):
+        mine = [r for r in rows if r["label"] == label]
+        for small in (False, True):
+            part = [r for r in mine if r["small"] == small]
+            if not part:
+                continue
+            x = [r["year"] - shift for r in part]
+            y = [r["rate_per_100"] for r in part]
+            err = [
+                [r["rate_per_100"] - r["rate_ci_low"] for r in part],
+                [r["rate_ci_high"] - r["rate_per_100"] for r in part],
+            ]
+            ax.errorbar(
+                x, y, yerr=err, fmt="o", color=colour, ecolor=colour, elinewidth=1.4,
+                capsize=2.5, markersize=5, markerfacecolor="white" if small else colour,
+                label=f"taggade (Wilson){' – färre än ' + str(min_documents) if small else ''}",
+            )  # fmt: skip
+        corrected = [r for r in mine if r["corrected_per_100"] is not None]
+        identified = [r for r in corrected if r["correction"].split(":", 1)[0] != "weak"]
+        for clipped in (False, True):
+            part = [r for r in identified if r["correction"].startswith("clipped") == clipped]
+            if not part:
+                continue
+            ax.errorbar(
+                [r["year"] + shift for r in part],
+                [r["corrected_per_100"] for r in part],
+                yerr=[
+                    [r["corrected_per_100"] - r["corrected_ci_low"] for r in part],
+                    [r["corrected_ci_high"] - r["corrected_per_100"] for r in part],
+                ],
+                fmt="D", color="#333333", ecolor="#888888", elinewidth=0.9, capsize=2,
+                markersize=3.5, markerfacecolor="white" if clipped else "#333333",
+                label="korrigerad (Rogan–Gladen)"
+                + (" – utanför modellens område, avkortad" if clipped else ""),
+            )  # fmt: skip
+        if not identified and error_rates is not None:
+            reason = (mine[0]["correction"] if mine else "").split(":", 1)[0]
+            ax.text(
+                0.99, 0.97, f"ingen korrigering ({reason or 'saknas'})", transform=ax.transAxes,
+                ha="right", va="top", fontsize="x-small", color="#555555",
+            )  # fmt: skip
+        ax.set_title(label_name(label), fontsize="medium")
+        ax.set_ylim(0, 100)
+        ax.grid(alpha=0.3)
         if len(years) <= 12:
-            ax.set_xticks(years, [str(y) for y in years])
-        else:  # long or sparse spans: let matplotlib pick a readable set of whole years
+            ax.set_xticks(years, [str(y) for y in years], fontsize="small")
+        else:
             from matplotlib.ticker import MaxNLocator
 
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    else:
-        ax.text(0.5, 0.5, "inga daterade beslut", ha="center", va="center")
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    handles, names = [], []
+    for ax in axes[: len(labels)]:
+        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            if name not in names:
+                handles.append(handle)
+                names.append(name)
+    if handles:
+        fig.legend(
+            handles, names, loc="outside lower center", ncols=min(len(names), 3), fontsize="small"
+        )
 
 
 def _plot_authorities(ax: Any, documents: Sequence[dict], labels: Sequence[str]) -> None:
@@ -80,19 +159,25 @@ def _plot_authorities(ax: Any, documents: Sequence[dict], labels: Sequence[str])
     for i, (colour, authority) in enumerate(
         zip(_colours(len(authorities)), authorities, strict=True)
     ):
-        rates = {r["label"]: r["rate_per_100"] for r in rows if r["authority"] == authority}
+        mine = {r["label"]: r for r in rows if r["authority"] == authority}
         n = next(r["documents"] for r in rows if r["authority"] == authority)
+        values = [mine[label]["rate_per_100"] if label in mine else 0.0 for label in labels]
+        low = [mine[label]["rate_ci_low"] if label in mine else 0.0 for label in labels]
+        high = [mine[label]["rate_ci_high"] if label in mine else 0.0 for label in labels]
         ax.bar(
             [j + (i - (len(authorities) - 1) / 2) * width for j in range(len(labels))],
-            [rates.get(label, 0.0) for label in labels],
+            values,
             width=width,
             color=colour,
+            yerr=[[v - lo for v, lo in zip(values, low, strict=True)],
+                  [hi - v for v, hi in zip(values, high, strict=True)]],
+            error_kw={"elinewidth": 1.0, "capsize": 2, "ecolor": "#333333"},
             label=f"{authority_name(authority)} (n={n})",
-        )
+        )  # fmt: skip
     ax.set_xticks(
         range(len(labels)), [label_name(label) for label in labels], rotation=30, ha="right"
     )
-    ax.set_title("Andel beslut med brist per myndighet")
+    ax.set_title("Andel beslut med brist per myndighet (95 % konfidensintervall, Wilson)")
     ax.set_ylabel("beslut med brist per 100 beslut")
     if authorities:
         ax.legend(fontsize="small")
@@ -124,10 +209,25 @@ def _plot_municipalities(
     ax.grid(axis="x", alpha=0.3)
 
 
-def year_chart(documents: Sequence[dict], labels: Sequence[str]) -> Any:
-    """Line chart: documents with each label per 100 documents, per year."""
-    fig = _figure(9, 4.2)
-    _plot_years(fig.add_subplot(), documents, labels)
+def year_chart(
+    documents: Sequence[dict],
+    labels: Sequence[str],
+    *,
+    error_rates: ErrorRates | None = None,
+    passage_counts: dict[str, int] | None = None,
+    min_documents: int = DEFAULT_MIN_DOCUMENTS,
+) -> Any:
+    """A panel per label: the rate per 100 documents per year with its Wilson interval and,
+    given ``error_rates``, the corrected rate with its interval."""
+    fig = _figure(9, 1.2 + 2.3 * math.ceil(max(len(labels), 1) / (1 if len(labels) == 1 else 2)))
+    _year_panels(
+        fig,
+        documents,
+        labels,
+        error_rates=error_rates,
+        passage_counts=passage_counts,
+        min_documents=min_documents,
+    )
     return fig
 
 
@@ -146,13 +246,30 @@ def municipality_chart(documents: Sequence[dict], labels: Sequence[str], top: in
     return fig
 
 
-def trends_figure(documents: Sequence[dict], labels: Sequence[str], top: int = 15) -> Any:
+def trends_figure(
+    documents: Sequence[dict],
+    labels: Sequence[str],
+    top: int = 15,
+    *,
+    error_rates: ErrorRates | None = None,
+    passage_counts: dict[str, int] | None = None,
+    min_documents: int = DEFAULT_MIN_DOCUMENTS,
+) -> Any:
     """All three charts in one figure (``protoscan trends --plot``)."""
-    fig = _figure(10, 14)
-    axes = fig.subplots(3, 1, height_ratios=[1, 1, 1.2])
-    _plot_years(axes[0], documents, labels)
-    _plot_authorities(axes[1], documents, labels)
-    _plot_municipalities(axes[2], documents, labels, top)
+    rows = math.ceil(max(len(labels), 1) / (1 if len(labels) == 1 else 2))
+    year_height = 1.2 + 2.3 * rows
+    fig = _figure(10, year_height + 9)
+    years, authorities, municipalities = fig.subfigures(3, 1, height_ratios=[year_height, 4, 5])
+    _year_panels(
+        years,
+        documents,
+        labels,
+        error_rates=error_rates,
+        passage_counts=passage_counts,
+        min_documents=min_documents,
+    )
+    _plot_authorities(authorities.add_subplot(), documents, labels)
+    _plot_municipalities(municipalities.add_subplot(), documents, labels, top)
     return fig
 
 

@@ -263,18 +263,22 @@ def rogan_gladen(apparent: Any, se: Any, sp: Any) -> Any:
 def document_error_rates(se: Any, sp: Any, ks: Sequence[int] | np.ndarray) -> tuple[Any, Any]:
     """Document-level (Se, Sp) from passage-level ones, averaged over documents with ``ks``
     counting passages (see the module docstring). ``se``/``sp`` may be arrays of draws."""
-    values, counts = np.unique(np.maximum(np.asarray(ks, dtype=int), 1), return_counts=True)
+    values, counts = np.unique(np.maximum(np.asarray(ks, dtype=int), 0), return_counts=True)
     weights = counts / counts.sum()
     se, sp = np.asarray(se, float)[..., None], np.asarray(sp, float)[..., None]
     sp_doc = (sp**values * weights).sum(axis=-1)
-    se_doc = ((1 - (1 - se) * sp ** (values - 1)) * weights).sum(axis=-1)
+    # A document without a counting passage is never tagged: Se 0, Sp 1.
+    se_each = np.where(values > 0, 1 - (1 - se) * sp ** np.maximum(values - 1, 0), 0.0)
+    se_doc = (se_each * weights).sum(axis=-1)
     return se_doc, sp_doc
 
 
 @dataclass(frozen=True)
 class Correction:
     """A Rogan–Gladen corrected rate (0–1) with its interval, the document-level Se/Sp used
-    and ``status``: ``ok``, ``weak`` (interval spans everything) or ``not_identifiable``."""
+    and ``status``: ``ok``; ``clipped`` (the tagged rate lies outside [1 − Sp, Se], so the
+    estimate is 0 or 1: the error rates do not fit); ``weak`` (Se + Sp ≤ 1 in too many
+    bootstrap draws: the interval is [0, 1]); ``not_identifiable`` (no estimate)."""
 
     rate: float | None
     ci_low: float | None
@@ -345,6 +349,19 @@ def correct_rate(
         raise DataError("correct_rate needs apparent_logit_se with apparent")
     rate = float(rogan_gladen(apparent, se, sp))
     corrected = rogan_gladen(a_draws, se_draws, sp_draws)
+    status, note = "ok", ""
+    if apparent > se:
+        status = "clipped"
+        note = (
+            f"tagged rate {100 * apparent:.1f} above the document-level sensitivity "
+            f"{100 * se:.1f}: the error rates do not fit these documents (clipped to 100)"
+        )
+    elif apparent < 1 - sp:
+        status = "clipped"
+        note = (
+            f"tagged rate {100 * apparent:.1f} below 1 − document-level specificity "
+            f"{100 * (1 - sp):.1f}: the error rates do not fit these documents (clipped to 0)"
+        )
     alpha = 1 - level
     lost = float(np.isnan(corrected).mean())
     if lost > alpha / 2:
@@ -353,4 +370,4 @@ def correct_rate(
             f"sensitivity + specificity ≤ 1 in {100 * lost:.0f} % of bootstrap draws",
         )  # fmt: skip
     low, high = np.nanpercentile(corrected, [100 * alpha / 2, 100 * (1 - alpha / 2)])
-    return Correction(rate, float(low), float(high), se, sp, "ok")
+    return Correction(rate, float(low), float(high), se, sp, status, note)

@@ -355,7 +355,7 @@ def year_models(
     adjust: Sequence[str] = (),
     cluster: str | None = None,
     error_rates: ErrorRates | None = None,
-    passages_per_document: dict[str, int] | None = None,
+    passage_counts: dict[str, int] | None = None,
     min_documents: int = DEFAULT_MIN_DOCUMENTS,
 ) -> list[YearModel]:
     """Trend and per-year estimates for each label, unadjusted beside adjusted for ``adjust``.
@@ -366,7 +366,7 @@ def year_models(
         adjust: Covariates from ``ADJUST_KEYS``.
         cluster: A field for cluster-robust standard errors, or ``None``.
         error_rates: The model's error rates; with them the rates get Rogan–Gladen corrections.
-        passages_per_document: Counting passages per ``doc_id``/``sha256`` (for deriving
+        passage_counts: Counting passages per document ``sha256`` (for deriving
             document-level errors from passage-level ones); ``n_passages`` otherwise.
         min_documents: Years with fewer documents are flagged ``small``.
 
@@ -385,7 +385,7 @@ def year_models(
     if min_documents < 1:
         raise ConfigError(f"--min-documents must be ≥ 1; got {min_documents}")
     dated = [d for d in documents if d.get("year") is not None]
-    ks = _passage_counts(dated, error_rates, passages_per_document)
+    ks = _passage_counts(dated, error_rates, passage_counts)
     per_year_docs: dict[int, list[int]] = {}
     for i, d in enumerate(dated):
         per_year_docs.setdefault(int(d["year"]), []).append(i)

@@ -76,9 +76,7 @@ def simulate_archive(
     # Standardised truth: every document's authority, every year's log-odds.
     index = np.asarray(authority_index)
     truth_by_year = {
-        year: float(
-            np.mean(1 / (1 + np.exp(-(base[index] + scenario.slope * (year - middle)))))
-        )
+        year: float(np.mean(1 / (1 + np.exp(-(base[index] + scenario.slope * (year - middle))))))
         for year in scenario.years
     }
     tp = int(rng.binomial(scenario.validation_positives, scenario.sensitivity))

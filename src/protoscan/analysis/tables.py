@@ -13,14 +13,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from protoscan.analysis.correction import ErrorRates
 from protoscan.errors import ConfigError
 from protoscan.labels import ALL_LABELS, get_label, validate_labels
 
 __all__ = [
     "AUTHORITY_NAMES",
+    "DEFAULT_MIN_DOCUMENTS",
     "GROUP_KEYS",
     "TABLE_COLUMNS",
     "authority_name",
+    "counting_passages",
     "filter_documents",
     "label_name",
     "parse_by",
@@ -41,8 +44,24 @@ GROUP_KEYS: tuple[str, ...] = (
     "doc_type",
     "law_version",
 )
-#: Value columns of every long-format table row, after the group keys.
-TABLE_COLUMNS: tuple[str, ...] = ("label_name", "documents", "with_label", "rate_per_100")
+#: Value columns of every long-format table row, after the group keys: counts, the raw rate
+#: per 100 with its Wilson 95 % interval, ``small`` (fewer documents than the minimum), and the
+#: Rogan–Gladen corrected rate per 100 with its interval and status (``correction``).
+TABLE_COLUMNS: tuple[str, ...] = (
+    "label_name",
+    "documents",
+    "with_label",
+    "rate_per_100",
+    "rate_ci_low",
+    "rate_ci_high",
+    "small",
+    "corrected_per_100",
+    "corrected_ci_low",
+    "corrected_ci_high",
+    "correction",
+)
+#: Groups with fewer documents are shown but flagged ``small``.
+DEFAULT_MIN_DOCUMENTS = 10
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -142,51 +161,110 @@ def _sort_value(key: str, value: Any, labels: Sequence[str]) -> tuple:
     return (0, value, "") if isinstance(value, int) else (0, 0, str(value))
 
 
+def counting_passages(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Passages per document (by ``sha256``) whose tags count as findings (the voice that
+    counts), from the passage records of a scan: the k of the document-level error rates."""
+    from protoscan.findings import counts_as_finding
+
+    counts: Counter[str] = Counter()
+    for record in records:
+        if record.get("record") == "passage" and counts_as_finding(
+            record.get("authority") or "other", record.get("voice") or ""
+        ):
+            counts[str(record.get("sha256"))] += 1
+    return dict(counts)
+
+
+def _per_100(value: float | None) -> float | None:
+    return None if value is None else round(100.0 * value, 2)
+
+
 def trends_table(
     documents: Sequence[dict[str, Any]],
     by: Sequence[str] = ("year",),
     labels: Sequence[str] | None = None,
+    *,
+    error_rates: ErrorRates | None = None,
+    passage_counts: dict[str, int] | None = None,
+    min_documents: int = DEFAULT_MIN_DOCUMENTS,
 ) -> list[dict[str, Any]]:
-    """Documents, documents with each label and the rate per 100, per group and label.
+    """Documents, documents with each label and the rate per 100, per group and label, with
+    the Wilson 95 % interval and, given the model's error rates, the corrected rate.
 
     Args:
         documents: Document records of a scan.
         by: Group keys from ``GROUP_KEYS``. ``label`` is always a dimension of the table;
             naming it sets where it sorts (``("label", "year")`` lists each label's years).
         labels: Label ids to count; all labels of the records by default.
+        error_rates: The model's error rates (``read_error_rates``); without them the
+            corrected columns are ``None``.
+        passage_counts: Counting passages per document ``sha256`` (``counting_passages``),
+            for deriving document-level errors from passage-level ones; ``n_passages``
+            otherwise.
+        min_documents: Groups with fewer documents get ``small = True``.
 
     Returns:
-        Long-format rows ``{<group keys>, "label", "label_name", "documents", "with_label",
-        "rate_per_100"}``, sorted by the group keys (unknown values last); a missing group
-        value is ``None``.
+        Long-format rows ``{<group keys>, "label", *TABLE_COLUMNS}``, sorted by the group keys
+        (unknown values last); a missing group value is ``None``. Rates and interval bounds
+        are per 100 documents.
 
     Example:
         >>> docs = [{"year": 2020, "labels": ["delay"]}, {"year": 2020, "labels": []}]
-        >>> trends_table(docs, by=["year"], labels=["delay"])[0]["rate_per_100"]
-        50.0
+        >>> row = trends_table(docs, by=["year"], labels=["delay"])[0]
+        >>> row["rate_per_100"], row["rate_ci_low"], row["small"]
+        (50.0, 9.45, True)
     """
+    from protoscan.analysis.correction import correct_rate, wilson_interval
+
     by = parse_by(list(by))
     labels = tuple(labels) if labels else result_labels(documents)
     keys = by if "label" in by else (*by, "label")
     group_keys = [k for k in keys if k != "label"]
     totals: Counter[tuple] = Counter()
     hits: dict[tuple, Counter[str]] = defaultdict(Counter)
+    ks: dict[tuple, list[int]] = defaultdict(list)
+    counts = passage_counts or {}
     for doc in documents:
         group = tuple(doc.get(k) for k in group_keys)
         totals[group] += 1
         hits[group].update(set(doc.get("labels") or ()) & set(labels))
+        ks[group].append(int(counts.get(str(doc.get("sha256")), doc.get("n_passages") or 1)))
     rows = []
     for group, n in totals.items():
         values = dict(zip(group_keys, group, strict=True))
         for label in labels:
             k = hits[group][label]
             row = {key: (label if key == "label" else values[key]) for key in keys}
+            low, high = wilson_interval(k, n)
             row.update(
                 label_name=label_name(label),
                 documents=n,
                 with_label=k,
                 rate_per_100=round(100.0 * k / n, 2),
+                rate_ci_low=_per_100(low),
+                rate_ci_high=_per_100(high),
+                small=n < min_documents,
             )
+            if error_rates is None:
+                row.update(
+                    corrected_per_100=None,
+                    corrected_ci_low=None,
+                    corrected_ci_high=None,
+                    correction="no error rates",
+                )
+            else:
+                c = correct_rate(
+                    error_rates.per_label.get(label),
+                    k=k,
+                    n=n,
+                    ks=ks[group] if error_rates.unit == "passage" else None,
+                )
+                row.update(
+                    corrected_per_100=_per_100(c.rate),
+                    corrected_ci_low=_per_100(c.ci_low),
+                    corrected_ci_high=_per_100(c.ci_high),
+                    correction=c.status if c.status == "ok" else f"{c.status}: {c.note}",
+                )
             rows.append(row)
     rows.sort(key=lambda r: tuple(_sort_value(k, r[k], labels) for k in keys))
     return rows

@@ -79,7 +79,10 @@ def evaluation_table(evaluation: dict[str, Any], title: str) -> Table:
 
 
 def evaluate(
-    data: Annotated[Path, typer.Option(help="Labelled JSONL file or directory of them.")],
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Labelled JSONL file or directory of them (needed unless --real)."),
+    ] = None,
     model: Annotated[Path, typer.Option(help="Model directory.")] = DEFAULT_MODEL,
     split: Annotated[
         str | None, typer.Option(help="Only passages of this split (train/dev/test).")
@@ -96,16 +99,36 @@ def evaluate(
             help="Compare two model directories side by side (instead of --model).",
         ),
     ] = None,
+    real: Annotated[
+        Path | None,
+        typer.Option(
+            help="Hand-labelled real sentences (evaluation only): measure per-label "
+            "sensitivity and specificity with intervals and write them into the model "
+            "directory's metrics.json and model card (used by `protoscan trends`).",
+        ),
+    ] = None,
+    interval: Annotated[
+        str, typer.Option(help="Interval for --real: wilson or clopper-pearson.")
+    ] = "wilson",
 ) -> None:
     """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
 
     With --compare MODEL_A MODEL_B: both models' per-label F1 side by side, core macro-F1 of
     each with a paired-bootstrap 95 % CI of the difference (B − A), and where they disagree.
+
+    With --real FILE: sensitivity and specificity per label at the model's thresholds on real
+    hand-labelled sentences (ambiguous rows left out), stored in the model directory.
     """
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
     from protoscan.evaluate import evaluate_predictions, plot_pr_curves
 
+    if real is not None:
+        _evaluate_real(real, model, interval, as_json)
+        if data is None:
+            return
+    if data is None:
+        raise typer.BadParameter("give --data FILE (or --real FILE)", param_hint="--data")
     passages = load_passages(data, split=split)
     if not passages:
         raise typer.BadParameter(
@@ -144,6 +167,74 @@ def evaluate(
         )
     if report is not None:
         err_console.print(f"report written to {escape(str(report))}")
+
+
+def _evaluate_real(real: Path, model: Path, interval: str, as_json: bool) -> None:
+    """``evaluate --real``: measure and store the model's real-text error rates."""
+    import datetime as dt
+
+    from protoscan.analysis.correction import INTERVAL_METHODS, MIN_NEGATIVES, MIN_POSITIVES
+    from protoscan.batch.runner import model_fingerprint
+    from protoscan.classify.model_dir import load_classifier
+    from protoscan.corpus.schema import load_passages
+    from protoscan.evaluate import real_accuracy, write_real_accuracy
+    from protoscan.hashing import file_sha256
+    from protoscan.labels import get_label
+
+    if interval not in INTERVAL_METHODS:
+        raise typer.BadParameter(
+            f"use one of {', '.join(INTERVAL_METHODS)}; got {interval!r}", param_hint="--interval"
+        )
+    if not real.is_file():
+        raise typer.BadParameter(f"{real}: no such file", param_hint="--real")
+    everything = load_passages(real, include_ambiguous=True)
+    passages = load_passages(real)  # whitespace normalised on load
+    if not passages:
+        raise typer.BadParameter(f"{real}: no unambiguous labelled rows", param_hint="--real")
+    classifier = load_classifier(model)
+    probs = classifier.predict_proba([p.text for p in passages])
+    block = real_accuracy(
+        passages, probs, classifier.thresholds_, classifier.labels_, method=interval
+    )
+    block.update(
+        data=str(real),
+        data_sha256=file_sha256(real),
+        excluded_ambiguous=len(everything) - len(passages),
+        model_fingerprint=model_fingerprint(model)["fingerprint"],
+        measured=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        note="sentences, whitespace normalised; never used for training or tuning",
+    )
+    path = write_real_accuracy(model, block)
+    if as_json:
+        typer.echo(json.dumps(block, ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=escape(f"{model} on real sentences {real}"))
+        for column in ("label", "pos", "neg", "sensitivity", "95 % CI", "specificity", "95 % CI"):
+            table.add_column(column, justify="left" if column == "label" else "right")
+        for label, m in block["per_label"].items():
+
+            def ci(pair: list[float] | None) -> str:
+                return f"[{pair[0]:.3f}, {pair[1]:.3f}]" if pair else "–"
+
+            def value(x: float | None) -> str:
+                return "–" if x is None else f"{x:.3f}"
+
+            table.add_row(
+                f"{label} ({get_label(label).name_sv})",
+                str(m["n_positive"]),
+                str(m["n_negative"]),
+                value(m["sensitivity"]),
+                ci(m["sensitivity_ci"]),
+                value(m["specificity"]),
+                ci(m["specificity_ci"]),
+            )
+        table.caption = (
+            f"{len(passages)} sentences ({block['excluded_ambiguous']} ambiguous left out); "
+            f"{interval} intervals. Trends correct a label only with ≥ {MIN_POSITIVES} "
+            f"positives, ≥ {MIN_NEGATIVES} negatives and sensitivity + specificity > 1."
+        )
+        console.print(table)
+    err_console.print(f"error rates → {escape(str(path))} and the model card", highlight=False)
 
 
 def _compare(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from enum import Enum
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import ProgressColumn
 from rich.table import Table
 from rich.text import Text
@@ -313,106 +313,6 @@ def _load_documents(
     return documents, len(everything), select_labels(result_labels(everything), label)
 
 
-def _trends_table(
-    rows: list[dict[str, Any]], by: tuple[str, ...], labels: tuple[str, ...]
-) -> Table:
-    from protoscan.analysis import label_name, wide_rows
-    from protoscan.analysis.tables import authority_name
-
-    def shown(key: str, value: Any) -> str:
-        if value is None:
-            return "(unknown)"
-        return authority_name(value) if key == "authority" else str(value)
-
-    table = Table(title="Documents with each label (rate per 100 documents)")
-    if "label" in by:
-        for key in by:
-            table.add_column(key)
-        for column in ("documents", "with label", "per 100"):
-            table.add_column(column, justify="right")
-        for row in rows:
-            cells = [
-                f"{row['label_name']}" if key == "label" else shown(key, row[key]) for key in by
-            ]
-            table.add_row(
-                *cells, str(row["documents"]), str(row["with_label"]), f"{row['rate_per_100']:.1f}"
-            )
-        return table
-    keys, groups = wide_rows(rows, labels)
-    for key in keys:
-        table.add_column(key)
-    table.add_column("documents", justify="right")
-    for label in labels:
-        table.add_column(label_name(label), justify="right")
-    for group in groups:
-        table.add_row(
-            *(shown(key, group[key]) for key in keys),
-            str(group["documents"]),
-            *(f"{k} ({rate:.1f})" for k, rate in group["cells"].values()),
-        )
-    return table
-
-
-def _stats_table(trends: list[Any]) -> Table:
-    table = Table(
-        title="Trend per label over years",
-        caption=(
-            "Mann–Kendall: Kendall's τ of yearly rates against year (two-sided p). "
-            "Logistic regression of 'document has label' on year: slope in log-odds per year "
-            "with 95 % Wald CI, and the odds ratio per year. A CI that excludes 0 suggests a "
-            "trend."
-        ),
-    )
-    for column in ("label", "years", "docs with / dated"):
-        table.add_column(column, justify="left" if column == "label" else "right")
-    for column in ("MK τ", "MK p", "slope/yr", "95 % CI", "OR/yr", "p"):
-        table.add_column(column, justify="right")
-
-    def fmt(value: float | None, spec: str = ".3f") -> str:
-        return "–" if value is None else format(value, spec)
-
-    for t in trends:
-        ci = f"[{t.slope_ci_low:.3f}, {t.slope_ci_high:.3f}]" if t.slope is not None else "–"
-        table.add_row(
-            t.label_name,
-            str(t.years),
-            f"{t.with_label}/{t.documents}",
-            fmt(t.mk_tau),
-            fmt(t.mk_p, ".4g"),
-            fmt(t.slope),
-            ci,
-            fmt(t.odds_ratio),
-            fmt(t.slope_p, ".4g"),
-        )
-    return table
-
-
-def _write_table(path: Path, payload: dict[str, Any]) -> None:
-    import csv
-
-    from protoscan.batch.store import write_atomic
-    from protoscan.errors import ConfigError
-
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    elif suffix == ".csv":
-        rows = payload["rows"]
-
-        def write(tmp: Path) -> None:
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(
-                    handle, fieldnames=list(rows[0]) if rows else [], lineterminator="\n"
-                )
-                writer.writeheader()
-                writer.writerows(rows)
-
-        write_atomic(path, write)
-    else:
-        raise ConfigError(f"{path}: tables are written as .csv or .json; got {suffix!r}")
-
-
 def trends(
     results: Annotated[Path, typer.Argument(help="Result file of `protoscan scan`.")],
     by: Annotated[
@@ -431,32 +331,100 @@ def trends(
     date_to: Annotated[
         str | None, typer.Option("--to", help="Decisions on or before YYYY[-MM[-DD]].")
     ] = None,
+    adjust: Annotated[
+        str | None,
+        typer.Option(
+            help="Fit per-year models adjusted for these, comma-separated: authority, doc_type, "
+            "municipality, outcome, law_version (odds ratios and marginal rates per year)."
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(help="Cluster-robust standard errors by this field (e.g. municipality)."),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model directory whose real-text error rates correct the rates (default: the "
+            "model recorded in the scan's manifest)."
+        ),
+    ] = None,
+    min_documents: Annotated[
+        int, typer.Option(min=1, help="Flag groups with fewer documents than this.")
+    ] = 10,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the table (long format) as .csv or .json."),
+        typer.Option(
+            "--out", "-o", help="Write the table (long format) as .csv, .parquet or .json."
+        ),
     ] = None,
     plot: Annotated[Path | None, typer.Option(help="Write the charts as one .png or .svg.")] = None,
 ) -> None:
     """Documents with each label and the rate per 100 documents, by year, authority …
 
-    Also tests each label for a trend over the years (Mann–Kendall on the yearly rates and a
-    logistic-regression slope per year with a 95 % confidence interval).
+    Each rate gets a Wilson 95 % interval and, when the model directory carries real-text
+    error rates (`protoscan evaluate --real`), the Rogan–Gladen corrected rate with an
+    interval. Also tests each label for a trend over the years (Mann–Kendall and a logistic
+    slope); with --adjust, per-year odds ratios and marginal rates adjusted for the mix.
     """
     from protoscan.analysis import label_trends, parse_by, trends_table
+    from protoscan.analysis.models import parse_adjust, year_models
+    from protoscan.analysis.sources import flat_year_rows, resolve_error_rates
+    from protoscan.analysis.tables import counting_passages
+    from protoscan.batch import read_results
+    from protoscan.cli.trends_view import (
+        corrected_table,
+        counts_table,
+        stats_table,
+        write_table,
+        year_model_table,
+    )
 
     keys = parse_by(by)
+    adjust_keys = parse_adjust(adjust)
     documents, total, labels = _load_documents(results, label, date_from, date_to)
-    rows = trends_table(documents, keys, labels)
+    source = resolve_error_rates(results, model)
+    rates = source.rates
+    counts = None
+    if rates is not None and rates.unit == "passage":
+        counts = counting_passages(read_results(results, record="passage"))
+    options: dict[str, Any] = {
+        "error_rates": rates,
+        "passage_counts": counts,
+        "min_documents": min_documents,
+    }
+    rows = trends_table(documents, keys, labels, **options)
+    overall = trends_table(documents, ("label",), labels, **options)
     stats = label_trends(documents, labels)
-    console.print(_trends_table(rows, keys, labels))
-    console.print(_stats_table(stats))
+    models = []
+    if adjust_keys or cluster:
+        models = year_models(
+            documents,
+            labels,
+            adjust=adjust_keys,
+            cluster=cluster,
+            error_rates=rates,
+            passage_counts=counts,
+            min_documents=min_documents,
+        )
+    console.print(counts_table(rows, keys, labels, min_documents))
+    console.print(corrected_table(overall, (), "All selected documents: raw and corrected rate"))
+    if rates is not None:
+        console.print(corrected_table(rows, keys, "Raw and corrected rate per group"))
+    console.print(stats_table(stats, models))
+    for year_model in models:
+        console.print(year_model_table(year_model))
+    if source.warning:
+        _warn(source.message)
+    else:
+        err_console.print(escape(source.message), highlight=False)
     err_console.print(
         f"{len(documents)} of {total} documents"
         + (f" decided {date_from or '…'} – {date_to or '…'}" if date_from or date_to else ""),
         highlight=False,
     )
     if out is not None:
-        _write_table(
+        written = write_table(
             out,
             {
                 "results": str(results),
@@ -465,16 +433,38 @@ def trends(
                 "from": date_from,
                 "to": date_to,
                 "documents": len(documents),
+                "min_documents": min_documents,
+                "error_rates": {
+                    "model": str(source.model_dir) if source.model_dir else None,
+                    "used": rates is not None,
+                    "message": source.message,
+                },
                 "rows": rows,
+                "overall": overall,
                 "trends": [t.to_dict() for t in stats],
+                "year_models": [m.to_dict() for m in models],
+                "year_rows": flat_year_rows(models),
             },
         )
-        err_console.print(f"table → {out}", highlight=False)
+        err_console.print(f"table → {', '.join(map(str, written))}", highlight=False)
     if plot is not None:
         from protoscan.analysis.charts import save_figure, trends_figure
 
-        save_figure(trends_figure(documents, labels), plot)
+        save_figure(
+            trends_figure(
+                documents,
+                labels,
+                error_rates=rates,
+                passage_counts=counts,
+                min_documents=min_documents,
+            ),
+            plot,
+        )
         err_console.print(f"charts → {plot}", highlight=False)
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
 
 def report(
