@@ -94,8 +94,11 @@ def _open(archive: Path) -> zipfile.ZipFile:
 
 
 def _safe_name(name: str) -> bool:
-    parts = PurePosixPath(name).parts
-    return bool(parts) and not name.startswith("/") and ".." not in parts and "\\" not in name
+    """Relative, without ``..``, backslashes or parts a path would rewrite (``./``, ``//``)."""
+    pure = PurePosixPath(name)
+    return (
+        str(pure) == name and not pure.is_absolute() and ".." not in pure.parts and "\\" not in name
+    )
 
 
 def list_archive(archive: Path, document_suffixes: tuple[str, ...]) -> ArchiveListing:
@@ -124,12 +127,13 @@ def list_archive(archive: Path, document_suffixes: tuple[str, ...]) -> ArchiveLi
     refused: list[tuple[Path, IngestError]] = []
     for info in infos:
         name = info.filename
-        parts = PurePosixPath(name).parts
-        if info.is_dir() or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+        if info.is_dir():
             continue
         path = member_path(archive, name)
         if not _safe_name(name):
             refused.append((path, IngestError(path, "has an unsafe member name; not read")))
+            continue
+        if any(p.startswith(".") or p == "__MACOSX" for p in PurePosixPath(name).parts):
             continue
         suffix = PurePosixPath(name).suffix.lower()
         if suffix in ARCHIVE_SUFFIXES:
