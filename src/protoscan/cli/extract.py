@@ -23,8 +23,8 @@ def _render_text(doc: Document) -> str:
     lines = [
         f"# {doc.source}",
         f"authority={meta.authority} doc_type={meta.doc_type} dnr={meta.dnr} "
-        f"date={meta.decision_date} municipality={meta.municipality} outcome={meta.outcome} "
-        f"law={meta.law_version}",
+        f"date={meta.decision_date} municipality={meta.municipality} body={meta.body} "
+        f"outcome={meta.outcome} law={meta.law_version}",
         f"pages={len(doc.pages)} chars={len(doc.text)} sections={len(doc.sections)} "
         f"passages={len(doc.passages)}",
     ]
@@ -39,7 +39,13 @@ def _render_text(doc: Document) -> str:
 
 
 def extract(
-    files: Annotated[list[Path], typer.Argument(help="PDF, DOCX, HTML/XHTML or TXT files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="PDF, DOCX, DOC, RTF, ODT, HTML/XHTML or TXT files, or zip members "
+            "(ARCHIVE.zip!/MEMBER)."
+        ),
+    ],
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="json (one Document per line) or text.")
     ] = OutputFormat.json,

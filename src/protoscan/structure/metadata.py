@@ -110,7 +110,9 @@ COURTS: dict[str, str] = {
         "Svea hovrätt", "Göta hovrätt",
     )
 }  # fmt: skip
-_PLACE = r"[A-ZÅÄÖ][\wåäö-]+(?:(?: och)? [A-ZÅÄÖ][\wåäö-]+)?"
+_PLACE = r"(?:(?:västra|nedre|övre|södra|norra) )?[A-ZÅÄÖ][\wåäö-]+(?: och [A-ZÅÄÖ][\wåäö-]+)?"
+#: What may follow a court's name on its letterhead line.
+_LETTERHEAD_TAIL = re.compile(r"(?:dom|beslut|slutligt beslut|protokoll|avdelning|mål|rotel)\b", _I)
 _COURT_NAME = re.compile(
     r"\b(?:(?P<national>" + "|".join(re.escape(k) for k in COURTS) + r")s?"
     r"|(?P<court>kammarrätten|förvaltningsrätten|länsrätten|hovrätten|migrationsdomstolen)s?"
@@ -144,11 +146,24 @@ def find_court(text: str) -> str | None:
         'Kammarrätten i Göteborg'
         >>> find_court("Beslut\\n\\nNämnden har överklagat till förvaltningsrätten i Malmö.")
     """
-    lines = [line for line in text[:_HEADER_CHARS].splitlines() if line.strip()]
+    lines = [line.strip() for line in text[:_HEADER_CHARS].splitlines() if line.strip()]
     for line in lines[:_LETTERHEAD_LINES]:
-        match = _COURT_NAME.match(line.strip())
-        if match:
-            return _court_of(match)
+        match = _COURT_NAME.match(line)
+        if not match:
+            continue
+        court = _court_of(match)
+        rest = line[match.end() :].strip()
+        genitive = match.group().casefold() == court.casefold() + "s"
+        # The name alone, or followed by what a letterhead holds ("Högsta domstolen NJA
+        # 2007 s. 227", "HÖGSTA DOMSTOLENS DOM", "KAMMARRÄTTEN I SUNDSVALL Avdelning 2");
+        # not a sentence about a court ("Förvaltningsrätten i Malmö har avslagit …").
+        if (
+            not rest
+            or _LETTERHEAD_TAIL.match(rest)
+            or (match.group("national") and not rest[0].islower())
+            or (genitive and rest.split()[0].casefold() in ("dom", "beslut", "protokoll"))
+        ):
+            return court
     return None
 
 
