@@ -237,7 +237,9 @@ def scan(
 ) -> None:
     """Tag every decision under PATHS and write one result file.
 
-    Files are .pdf, .docx, .html, .xhtml, .htm and .txt. Finished documents go to
+    Files are .pdf, .docx, .doc, .rtf, .odt, .html, .xhtml, .htm and .txt (.doc, .rtf and
+    .odt through antiword or LibreOffice); a .zip archive stands for the documents in it,
+    each recorded as ARCHIVE.zip!/MEMBER (nested archives are refused). Finished documents go to
     RESULTS.journal.jsonl as they complete: run the same command again to resume after an
     interruption (done documents are skipped by content hash; failed files are not retried
     without --retry-failed). RESULTS.manifest.json records the model, versions, limits,
