@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
+import shutil
+import subprocess
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
@@ -119,13 +123,24 @@ def test_personnummer_in_the_file_name_is_masked(client: TestClient) -> None:
     assert LIAM not in page.text
 
 
+def _zip(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
 def _bad_inputs(docs: dict[str, Path]) -> list[tuple[str, str, bytes, int, str]]:
     return [
         ("empty", "utkast.txt", b"", 400, "tom"),
         ("blank text", "utkast.txt", b"  \n\n \n", 400, "tom"),
         ("image", "bild.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, 415, "Filtypen"),
-        ("legacy word", "utkast.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, 415,
-         "Filtypen"),
+        ("corrupt .doc", "utkast.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, 422,
+         "skadad"),
+        ("excel", "tabell.xlsx", _zip({"[Content_Types].xml": "<x/>", "xl/workbook.xml": "<x/>"}),
+         415, "Filtypen"),
+        ("zip archive", "arkiv.zip", _zip({"a.txt": "Beslut", "b.txt": "Beslut"}), 415, "arkiv"),
         ("encrypted pdf", "utkast.pdf", docs["encrypted"].read_bytes(), 422, "krypterad"),
         ("corrupt pdf", "utkast.pdf", docs["truncated"].read_bytes(), 422, "skadad"),
         ("not a pdf", "utkast.pdf", b"hej hej, det ar ingen pdf", 422, "skadad"),
@@ -252,3 +267,25 @@ def test_serve_binds_to_loopback_and_warns_otherwise(
     assert "warning" in public.stderr and "0.0.0.0" in public.stderr
     missing = runner.invoke(cli_app, ["serve", "--model", "ingen-modell"])
     assert missing.exit_code == 1 and "error" in missing.stderr
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize("suffix", ["odt", "rtf", "doc"])
+def test_office_formats_the_ingestion_reads_are_screened(
+    client: TestClient, tmp_path: Path, suffix: str
+) -> None:
+    source = tmp_path / "utkast.txt"
+    source.write_text((DRAFTS / DRAFT).read_text("utf-8"), "utf-8")
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+         "--convert-to", suffix, "--outdir", str(tmp_path), str(source)],
+        capture_output=True, timeout=180, check=False,
+    )  # fmt: skip
+    converted = tmp_path / f"utkast.{suffix}"
+    if not converted.is_file():
+        pytest.skip(f"LibreOffice could not write .{suffix} here")
+    answer = post(client, converted.name, converted.read_bytes())
+    if answer.status_code == 415 and answer.json()["error"]["code"] == "converter_missing":
+        pytest.skip(f"no converter for .{suffix}")
+    assert answer.status_code == 200, answer.text
+    assert "Liam" in answer.json()["document"]["text"] and LIAM not in answer.text

@@ -160,9 +160,9 @@ def test_bad_files_show_a_swedish_message(browser_page: Any, server: str, tmp_pa
     page.set_input_files("#file", str(empty))
     page.click("#submit")
     assert "tom" in page.locator("#error").inner_text()  # caught before upload
-    legacy = tmp_path / "gammal.doc"
-    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
-    page.set_input_files("#file", str(legacy))
+    image = tmp_path / "bild.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    page.set_input_files("#file", str(image))
     page.click("#submit")
     page.wait_for_load_state()
     message = page.locator("#error")

@@ -31,7 +31,15 @@ from protoscan.errors import ProtoscanError
 from protoscan.render.screen_html import build_screen_html, screen_context
 from protoscan.render.templating import CONTENT_SECURITY_POLICY, render_page
 from protoscan.screen import ScreenReport, screen_document
-from protoscan.web.errors import UploadError, no_file, too_large, too_long, upload_error
+from protoscan.web.errors import (
+    ACCEPTED_SUFFIXES,
+    UploadError,
+    archive,
+    no_file,
+    too_large,
+    too_long,
+    upload_error,
+)
 
 __all__ = ["DEFAULT_MAX_BYTES", "ScreenService", "create_app"]
 
@@ -95,6 +103,8 @@ class ScreenService:
             raise no_file()
         name = _display_name(upload.filename)
         suffix = _SUFFIX.search(name)
+        if suffix and suffix.group().lower() == ".zip":
+            raise archive()
         with tempfile.TemporaryDirectory(prefix="protoscan-", dir=self.tmp_dir) as tmp:
             path = Path(tmp) / ("utkast" + (suffix.group().lower() if suffix else ""))
             size = self._copy(upload, path)
@@ -137,6 +147,7 @@ def _page(
         "error": error,
         "max_bytes": max_bytes,
         "max_mb": max_bytes // (1024 * 1024),
+        "accept": ",".join(ACCEPTED_SUFFIXES),
     }
     return HTMLResponse(render_page("web.html", **context), status_code=status, headers=_HEADERS)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protoscan.errors import (
+    ConversionError,
+    ConverterMissingError,
     EmptyDocumentError,
     EncryptedDocumentError,
     FileTooLargeError,
@@ -22,7 +24,9 @@ from protoscan.errors import (
 
 __all__ = ["UploadError", "upload_error"]
 
-_ACCEPTED = "PDF, DOCX, HTML eller TXT"
+_ACCEPTED = "PDF, DOCX, DOC, ODT, RTF, HTML eller TXT"
+#: File types the page offers in its file picker (what ``protoscan.ingest`` reads).
+ACCEPTED_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm", ".xhtml", ".txt")
 
 
 @dataclass
@@ -55,6 +59,14 @@ def too_long() -> UploadError:
     )
 
 
+def archive() -> UploadError:
+    return UploadError(
+        415,
+        "archive",
+        "Filen är ett arkiv (zip). Ladda upp ett utkast i taget, packat upp.",
+    )
+
+
 def no_file() -> UploadError:
     return UploadError(400, "no_file", f"Ingen fil skickades. Välj ett utkast ({_ACCEPTED}).")
 
@@ -62,6 +74,15 @@ def no_file() -> UploadError:
 def _megabytes(n: int) -> str:
     value = n / (1024 * 1024)
     return f"{value:.0f} MB" if value >= 1 else f"{n} byte"
+
+
+def _unreadable() -> UploadError:
+    return UploadError(
+        422,
+        "unreadable",
+        "Filen kunde inte läsas; den verkar vara skadad eller är inte den filtyp namnet "
+        f"anger. Spara om utkastet som {_ACCEPTED} och försök igen.",
+    )
 
 
 def upload_error(error: ProtoscanError, max_bytes: int) -> UploadError:
@@ -79,12 +100,20 @@ def upload_error(error: ProtoscanError, max_bytes: int) -> UploadError:
             "Filen är krypterad eller lösenordsskyddad. Spara en kopia utan lösenord och "
             "försök igen.",
         )
+    if isinstance(error, ConverterMissingError):
+        return UploadError(
+            415,
+            "converter_missing",
+            "Den här datorn saknar programmet som läser den filtypen. Spara utkastet som DOCX "
+            "eller PDF och försök igen.",
+        )
+    if isinstance(error, ConversionError):
+        return _unreadable()
     if isinstance(error, UnsupportedFormatError):
         return UploadError(
             415,
             "unsupported_format",
-            f"Filtypen kan inte granskas. Spara utkastet som {_ACCEPTED} och försök igen "
-            "(äldre .doc- och .odt-filer: spara som DOCX eller PDF).",
+            f"Filtypen kan inte granskas. Spara utkastet som {_ACCEPTED} och försök igen.",
         )
     if isinstance(error, NoTextLayerError):
         return UploadError(
@@ -96,10 +125,5 @@ def upload_error(error: ProtoscanError, max_bytes: int) -> UploadError:
     if isinstance(error, ProcessingLimitError):
         return too_long()
     if isinstance(error, IngestError):
-        return UploadError(
-            422,
-            "unreadable",
-            "Filen kunde inte läsas; den verkar vara skadad eller är inte den filtyp namnet "
-            f"anger. Spara om utkastet som {_ACCEPTED} och försök igen.",
-        )
+        return _unreadable()
     return UploadError(400, error.code, "Utkastet kunde inte granskas.")
