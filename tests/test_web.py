@@ -173,6 +173,18 @@ def test_bad_input_gets_a_swedish_4xx_and_the_server_goes_on(
     assert post(client, DRAFT, (DRAFTS / DRAFT).read_bytes()).status_code == 200
 
 
+def test_only_local_host_names_when_asked(model_dir: Path) -> None:
+    from protoscan.cli.serve import LOCAL_NAMES
+
+    app = create_app(model_dir, allowed_hosts=LOCAL_NAMES)
+    assert TestClient(app, base_url="http://127.0.0.1:8000").get("/healthz").status_code == 200
+    assert TestClient(app, base_url="http://localhost:8000").get("/").status_code == 200
+    rebound = TestClient(app, base_url="http://angripare.example:8000")
+    assert rebound.get("/healthz").status_code == 400
+    page = TestClient(app, base_url="http://127.0.0.1:8000").get("/")
+    assert page.headers["x-frame-options"] == "DENY"
+
+
 def test_missing_file_field(client: TestClient) -> None:
     answer = client.post("/api/screen", data={"annat": "x"})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "no_file"
@@ -255,11 +267,13 @@ def test_serve_binds_to_loopback_and_warns_otherwise(
     import uvicorn
 
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
     local = runner.invoke(cli_app, ["serve", "--model", str(model_dir)])
     assert local.exit_code == 0, local.output
     assert calls[-1]["host"] == "127.0.0.1" and calls[-1]["port"] == 8000
     assert "warning" not in local.stderr
+    served = calls[-1]["app"]
+    assert TestClient(served, base_url="http://evil.example").get("/healthz").status_code == 400
     public = runner.invoke(
         cli_app, ["serve", "--model", str(model_dir), "--host", "0.0.0.0", "--port", "8123"]
     )

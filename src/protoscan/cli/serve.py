@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +17,10 @@ _HELP = (
     "The model is loaded once at start. Binds to 127.0.0.1 unless --host says otherwise. "
     "Uploads are removed as soon as each answer is sent; personnummer are masked."
 )
+
+
+#: Host names a loopback-bound server answers to.
+LOCAL_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
 def is_loopback(host: str) -> bool:
@@ -58,19 +60,16 @@ def serve(
             "and the drafts uploaded to it. Use only on a trusted network.",
             highlight=False,
         )
-    uploads = Path(tempfile.mkdtemp(prefix="protoscan-serve-"))
-    try:
-        app = create_app(
-            model,
-            max_bytes=int(max_upload_mb * 1024 * 1024),
-            threshold=threshold,
-            tmp_dir=uploads,
-        )
-        err_console.print(f"protoscan serve: http://{host}:{port}/ (model {model})",
-                          highlight=False)  # fmt: skip
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-    finally:
-        shutil.rmtree(uploads, ignore_errors=True)
+    # Each upload gets its own temporary folder, removed when its answer is sent.
+    app = create_app(
+        model,
+        max_bytes=int(max_upload_mb * 1024 * 1024),
+        threshold=threshold,
+        # On loopback, answer only to local names (no DNS rebinding from a web page).
+        allowed_hosts=LOCAL_NAMES if is_loopback(host) else None,
+    )
+    err_console.print(f"protoscan serve: http://{host}:{port}/ (model {model})", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from protoscan import __version__
 from protoscan.errors import ProtoscanError
@@ -62,6 +63,7 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
 }
 
 
@@ -173,6 +175,7 @@ def create_app(
     threshold: float | None = None,
     tmp_dir: Path | None = None,
     classifier: Any = None,
+    allowed_hosts: list[str] | None = None,
 ) -> FastAPI:
     """Build the web app with the model loaded once.
 
@@ -182,6 +185,8 @@ def create_app(
         threshold: One threshold for every label; ``None`` uses the model's.
         tmp_dir: Where uploads are briefly written (default: the system's temp folder).
         classifier: An already loaded classifier (tests); loaded from ``model_dir`` if omitted.
+        allowed_hosts: Host names the app answers to (``Host`` header); others get 400, so a
+            web page cannot reach the server through a rebound DNS name. ``None``: any.
 
     Raises:
         ModelLoadError: The model directory cannot be loaded.
@@ -204,6 +209,8 @@ def create_app(
     app = FastAPI(title="protoscan", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url=None)  # fmt: skip
     app.state.service = service
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
 
     @app.middleware("http")
     async def refuse_oversized(request: Request, call_next: Any) -> Response:
