@@ -65,9 +65,10 @@ _INSTALL = {
     "odt": "apt-get install libreoffice-writer-nogui",
 }
 _SOFFICE = ("soffice", "libreoffice")
-#: Spare LibreOffice user profiles of this process: starting with an existing profile is
-#: seconds faster, and one profile must not be used by two conversions at once.
-_PROFILES: queue.SimpleQueue[Path] = queue.SimpleQueue()
+#: Spare LibreOffice user profiles (with the id of the process that made them): starting
+#: with an existing profile is faster, and one profile must not be used by two conversions
+#: at once, nor by a forked child and its parent.
+_PROFILES: queue.SimpleQueue[tuple[int, Path]] = queue.SimpleQueue()
 
 
 def _which(names: tuple[str, ...]) -> str | None:
@@ -206,10 +207,13 @@ def _antiword(executable: str, source: Path, path: Path, limit: float) -> list[s
 
 
 def _profile() -> Path:
-    try:
-        return _PROFILES.get_nowait()
-    except queue.Empty:
-        pass
+    while True:
+        try:
+            owner, folder = _PROFILES.get_nowait()
+        except queue.Empty:
+            break
+        if owner == os.getpid():
+            return folder
     folder = Path(tempfile.mkdtemp(prefix="protoscan-libreoffice-"))
     # Removed when this process ends; pool workers run these finalizers before exiting.
     from multiprocessing import util
@@ -248,7 +252,7 @@ def _libreoffice(executable: str, source: Path, path: Path, limit: float) -> lis
         ok = True
     finally:
         if ok:
-            _PROFILES.put(profile)
+            _PROFILES.put((os.getpid(), profile))
         else:  # a killed LibreOffice may leave its profile locked: start afresh next time
             shutil.rmtree(profile, ignore_errors=True)
     converted = out / (source.stem + ".docx")
