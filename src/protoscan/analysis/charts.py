@@ -146,10 +146,8 @@ def _year_panels(
             if name not in names:
                 handles.append(handle)
                 names.append(name)
-    if handles:
-        fig.legend(
-            handles, names, loc="outside lower center", ncols=min(len(names), 3), fontsize="small"
-        )
+    if handles:  # one legend, in the first panel
+        axes[0].legend(handles, names, loc="upper left", fontsize="x-small", framealpha=0.85)
 
 
 def _plot_authorities(ax: Any, documents: Sequence[dict], labels: Sequence[str]) -> None:
@@ -205,7 +203,10 @@ def _plot_municipalities(
     if names:
         ax.legend(fontsize="small", loc="lower right")
     else:
-        ax.text(0.5, 0.5, "inga kommuner angivna", ha="center", va="center")
+        ax.text(
+            0.5, 0.5, "inga kommuner angivna", ha="center", va="center", transform=ax.transAxes
+        )
+        ax.set_xticks([])
     ax.grid(axis="x", alpha=0.3)
 
 

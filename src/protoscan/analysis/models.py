@@ -113,6 +113,7 @@ class YearModel:
     adjust: tuple[str, ...]
     cluster: str | None
     reference_year: int | None
+    adj_reference_year: int | None
     documents: int
     trend_or: float | None
     trend_ci_low: float | None
@@ -263,13 +264,8 @@ def _trend(
     result = fit_binomial(endog, design.X[:, columns], _groups(fit_cells, cluster))
     if result is None:
         return None
-    low, high = result.conf_int(alpha=0.05)[1]
-    return (
-        math.exp(result.params[1]),
-        math.exp(low),
-        math.exp(high),
-        float(result.pvalues[1]),
-    )
+    low, high = result.ci(1)
+    return (math.exp(result.params[1]), math.exp(low), math.exp(high), result.p_value(1))
 
 
 @dataclass
@@ -296,7 +292,7 @@ def _per_year(cells: Sequence[dict], keys: Sequence[str], cluster: str | None) -
     params = np.zeros(design.X.shape[1])
     params[columns] = result.params
     cov = np.zeros((design.X.shape[1],) * 2)
-    cov[np.ix_(columns, columns)] = np.asarray(result.cov_params())
+    cov[np.ix_(columns, columns)] = result.cov
     odds = {}
     for j, year in zip(design.year_columns, design.year_levels, strict=True):
         se = math.sqrt(cov[j, j])
@@ -392,11 +388,11 @@ def year_models(
     notes = []
     if cluster is not None and len({_level(d.get(cluster)) for d in dated}) < _MIN_CLUSTERS:
         notes.append(f"fewer than {_MIN_CLUSTERS} clusters: cluster-robust errors unreliable")
-    fields = tuple(dict.fromkeys((*adjust, *((cluster,) if cluster else ()))))
+    cell_fields = tuple(dict.fromkeys((*adjust, *((cluster,) if cluster else ()))))
     out = []
     for label in labels:
         accuracy = error_rates.per_label.get(label) if error_rates else None
-        cells = _cells(dated, label, fields)
+        cells = _cells(dated, label, cell_fields)
         unadjusted_trend = _trend(cells, (), cluster)
         adjusted_trend = _trend(cells, adjust, cluster) if adjust else None
         raw_fit = _per_year(cells, (), cluster)
@@ -453,6 +449,7 @@ def year_models(
                 )
             )
         reference = raw_fit.reference if raw_fit else None
+        adj_reference = adj_fit.reference if adjust and adj_fit else None
         model_notes = list(notes)
         if unadjusted_trend is None:
             model_notes.append("no trend odds ratio: needs ≥ 2 years and no separation")
@@ -463,6 +460,7 @@ def year_models(
                 adjust=adjust,
                 cluster=cluster,
                 reference_year=reference,
+                adj_reference_year=adj_reference,
                 documents=len(dated),
                 **_trend_fields("trend", unadjusted_trend),
                 **_trend_fields("adj_trend", adjusted_trend),

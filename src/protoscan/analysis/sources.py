@@ -96,6 +96,7 @@ def flat_year_rows(models: list[Any]) -> list[dict[str, Any]]:
                 "label_name": model.label_name,
                 "adjust": ",".join(model.adjust),
                 "reference_year": model.reference_year,
+                "adj_reference_year": model.adj_reference_year,
             }
             row.update(vars(year))
             row.update(

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BinomialFit",
     "LogisticTrend",
     "TrendResult",
     "fit_binomial",
@@ -92,16 +93,50 @@ def mann_kendall(years: Sequence[float], rates: Sequence[float]) -> tuple[float,
     return float(result.statistic), float(result.pvalue)
 
 
-def fit_binomial(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None) -> Any:
-    """statsmodels binomial GLM (logit link); ``None`` when it does not converge or the data
-    are (quasi-)separated. ``groups`` asks for cluster-robust standard errors."""
+@dataclass(frozen=True)
+class BinomialFit:
+    """Coefficients and their covariance from ``fit_binomial``, with Wald helpers."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    iterations: int
+
+    def se(self, j: int) -> float:
+        return math.sqrt(self.cov[j, j])
+
+    def ci(self, j: int, level: float = 0.95) -> tuple[float, float]:
+        from scipy.stats import norm
+
+        z = norm.ppf(0.5 + level / 2)
+        return self.params[j] - z * self.se(j), self.params[j] + z * self.se(j)
+
+    def p_value(self, j: int) -> float:
+        from scipy.stats import norm
+
+        return float(2 * norm.sf(abs(self.params[j] / self.se(j))))
+
+
+def fit_binomial(
+    endog: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None
+) -> BinomialFit | None:
+    """statsmodels binomial GLM (logit link) on counts ``endog = [[k, n − k], …]`` (or 0/1).
+
+    ``groups`` (one cluster code per row) asks for cluster-robust errors; each row must lie
+    in one cluster. The small-sample factor G/(G − 1)·(N − 1)/(N − K) counts N in documents,
+    so aggregated rows give the same errors as one row per document.
+
+    Returns ``None`` when the fit does not converge or the data are (quasi-)separated.
+    """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     model = sm.GLM(endog, exog, family=sm.families.Binomial())
     kwargs: dict[str, Any] = {}
     if groups is not None:
-        kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+        kwargs = {
+            "cov_type": "cluster",
+            "cov_kwds": {"groups": groups, "use_correction": False},
+        }
     # statsmodels warns on any perfect fit (also a flat series); separation is checked below.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -109,12 +144,19 @@ def fit_binomial(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray | None 
             result = model.fit(maxiter=100, **kwargs)
         except (PerfectSeparationError, np.linalg.LinAlgError, ValueError):
             return None
-    params, bse, mu = (np.asarray(v) for v in (result.params, result.bse, result.mu))
+    params, cov, mu = (np.asarray(v) for v in (result.params, result.cov_params(), result.mu))
+    if groups is not None:
+        n_groups = len(np.unique(groups))
+        documents = float(np.asarray(endog).sum()) if np.ndim(endog) == 2 else len(endog)
+        if n_groups < 2 or documents <= len(params):
+            return None
+        cov = cov * n_groups / (n_groups - 1) * (documents - 1) / (documents - len(params))
     runaway = len(params) > 1 and np.max(np.abs(params[1:])) > _SEPARATION
     degenerate = np.any(mu < 1e-8) or np.any(mu > 1 - 1e-8)
-    if not result.converged or not np.all(np.isfinite(bse)) or runaway or degenerate:
+    finite = np.all(np.isfinite(np.diag(cov))) and np.all(np.diag(cov) >= 0)
+    if not result.converged or not finite or runaway or degenerate:
         return None
-    return result
+    return BinomialFit(params, cov, int(result.fit_history["iteration"]))
 
 
 def logistic_trend(
@@ -151,17 +193,17 @@ def logistic_trend(
     result = fit_binomial(np.column_stack([k, n - k]), design)
     if result is None:
         return None
-    slope, se = float(result.params[1]), float(result.bse[1])
-    low, high = (float(v) for v in result.conf_int(alpha=0.05)[1])
+    slope, se = float(result.params[1]), result.se(1)
+    low, high = (float(v) for v in result.ci(1))
     return LogisticTrend(
         slope=slope,
         se=se,
         ci_low=low,
         ci_high=high,
-        p_value=float(result.pvalues[1]),
+        p_value=result.p_value(1),
         odds_ratio=math.exp(slope),
         intercept=float(result.params[0]),
-        iterations=int(result.fit_history["iteration"]),
+        iterations=result.iterations,
     )
 
 
