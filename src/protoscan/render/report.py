@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from protoscan.analysis.sources import resolve_error_rates
 from protoscan.analysis.stats import TrendResult, label_trends
 from protoscan.analysis.tables import (
+    DEFAULT_MIN_DOCUMENTS,
     authority_name,
+    counting_passages,
     label_name,
     result_labels,
     trends_table,
@@ -68,7 +71,9 @@ def _image(png: bytes, alt: str, caption: str) -> dict[str, str]:
     return {"data": base64.b64encode(png).decode("ascii"), "alt": alt, "caption": caption}
 
 
-def _charts(documents: Sequence[dict], labels: Sequence[str]) -> dict[str, dict[str, str]]:
+def _charts(
+    documents: Sequence[dict], labels: Sequence[str], **corrections: Any
+) -> dict[str, dict[str, str]]:
     from protoscan.analysis.charts import (
         authority_chart,
         figure_bytes,
@@ -78,9 +83,11 @@ def _charts(documents: Sequence[dict], labels: Sequence[str]) -> dict[str, dict[
 
     return {
         "year": _image(
-            figure_bytes(year_chart(documents, labels)),
-            "Linjediagram: andel beslut med varje brist per år",
-            "Beslut där bristen konstaterats, per 100 beslut och år.",
+            figure_bytes(year_chart(documents, labels, **corrections)),
+            "Diagram per brist: andel beslut med bristen per år med 95 % konfidensintervall",
+            "Beslut där bristen konstaterats, per 100 beslut och år, med 95 % "
+            "konfidensintervall (Wilson); ofyllda punkter: år med få beslut. Svarta romber: "
+            "andelen korrigerad för modellens fel (Rogan–Gladen), när felen är uppmätta.",
         ),
         "authority": _image(
             figure_bytes(authority_chart(documents, labels)),
@@ -102,9 +109,11 @@ def _wide_table(
     heading: str,
     *,
     limit: int | None = None,
+    intervals: bool = False,
 ) -> dict[str, Any]:
     rows = trends_table(documents, [by], labels)
     _, groups = wide_rows(rows, labels)
+    ci = {(r[by], r["label"]): (r["rate_ci_low"], r["rate_ci_high"]) for r in rows}
     if by == "municipality":
         groups = [g for g in groups if g["municipality"]]
         groups.sort(key=lambda g: (-sum(k for k, _ in g["cells"].values()), -g["documents"]))
@@ -114,13 +123,16 @@ def _wide_table(
     for group in groups:
         value = group[by]
         shown = authority_name(value) if by == "authority" else value
-        body.append(
-            {
-                "name": shown if shown is not None else "(okänd)",
-                "documents": group["documents"],
-                "cells": [(k, _num(rate)) for k, rate in group["cells"].values()],
-            }
-        )
+        name = shown if shown is not None else "(okänd)"
+        cells = [(k, _num(rate)) for k, rate in group["cells"].values()]
+        if intervals:  # rate; Wilson 95 % interval, and * on groups with few documents
+            if group["documents"] < DEFAULT_MIN_DOCUMENTS:
+                name = f"{name} *"
+            cells = [
+                (k, f"{_num(rate)}; {_num(ci[(value, label)][0])}–{_num(ci[(value, label)][1])}")
+                for label, (k, rate) in group["cells"].items()
+            ]
+        body.append({"name": name, "documents": group["documents"], "cells": cells})
     return {"heading": heading, "labels": [label_name(x) for x in labels], "rows": body}
 
 
@@ -168,6 +180,36 @@ def _trend_rows(trends: Sequence[TrendResult]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _corrections(
+    documents: Sequence[dict], labels: Sequence[str], source: Any, counts: Any
+) -> dict[str, Any]:
+    """Raw rate with its Wilson interval beside the corrected rate, over all documents."""
+    rows = trends_table(
+        documents, ["label"], labels, error_rates=source.rates, passage_counts=counts
+    )
+
+    def interval(low: float | None, high: float | None) -> str:
+        return "–" if low is None or high is None else f"{_num(low)}–{_num(high)}"
+
+    return {
+        "source": source.message,
+        "used": source.rates is not None,
+        "rows": [
+            {
+                "name": r["label_name"],
+                "documents": r["documents"],
+                "rate": _num(r["rate_per_100"]),
+                "ci": interval(r["rate_ci_low"], r["rate_ci_high"]),
+                "corrected": _num(r["corrected_per_100"]),
+                "corrected_ci": interval(r["corrected_ci_low"], r["corrected_ci_high"]),
+                "note": "" if r["correction"] == "ok" else r["correction"],
+            }
+            for r in rows
+        ],
+        "min_documents": DEFAULT_MIN_DOCUMENTS,
+    }
 
 
 def _legal_basis(label: str) -> str | None:
@@ -230,6 +272,12 @@ def build_report(
     picked = {label: example_passages(passages, label, examples) for label in labels}
     years = sorted({d["year"] for d in documents if d.get("year") is not None})
     flagged = sum(bool(d.get("labels")) for d in documents)
+    source = resolve_error_rates(Path(source_name or "results"), manifest=manifest or {})
+    counts = (
+        counting_passages(r for r in records if r["record"] == "passage")
+        if source.rates is not None
+        else None
+    )
 
     facts = [
         ("resultatfil", source_name),
@@ -261,13 +309,17 @@ def build_report(
             ("per-myndighet", "Per myndighet"),
             ("kommuner", "Kommuner"),
             ("trendtest", "Trendtest"),
+            ("korrigerat", "Osäkerhet"),
             ("exempel", "Exempel"),
         ],
         overview=_overview(documents, labels, picked),
-        charts=_charts(documents, labels),
-        by_year=_wide_table(documents, "year", labels, "år"),
+        charts=_charts(documents, labels, error_rates=source.rates, passage_counts=counts),
+        by_year=_wide_table(documents, "year", labels, "år", intervals=True),
         by_authority=_wide_table(documents, "authority", labels, "myndighet"),
-        by_municipality=_wide_table(documents, "municipality", labels, "kommun", limit=25),
+        by_municipality=_wide_table(
+            documents, "municipality", labels, "kommun", limit=25, intervals=True
+        ),
+        corrections=_corrections(documents, labels, source, counts),
         trends=_trend_rows(label_trends(documents, labels)),
         label_sections=[
             {
