@@ -457,3 +457,13 @@ def test_kommunicering_denied_or_urgent() -> None:
         "Pojken omedelbart omhändertas enligt 6 § LVU och placeras i jourhem."
     )
     assert urgent["kommunicering_missing"].status == "not_applicable"
+
+
+def test_age_as_the_reason_and_barnperspektiv() -> None:
+    results = draft(
+        "Bedömning\n\nElsa, född 2022, har inte hörts då hon endast är två år. Utifrån ett "
+        "barnperspektiv bedöms stödet behövas.\n\nBeslut\n\n"
+        "Utredning inleds enligt 11 kap. 1 § SoL."
+    )
+    assert results["child_views_missing"].status == "passed"
+    assert results["best_interests_missing"].status == "passed"

@@ -164,7 +164,10 @@ _REASON = re.compile(
     r"\b(?:kunnat|kunde|kan|velat|ville|vill|möjligt|möjlighet|lämpligt|olämpligt|ålder|"
     r"för\s+(?:ung|liten|litet|små)|spädbarn|månader\s+gammal|eftersom|med\s+hänsyn\s+till|"
     r"på\s+grund\s+av|p\.g\.a\.|pga|avböj\w*|vägra\w*|motsatt\w*|hänsyn|bedömdes|bedöms|"
-    r"avstått|avstod|ont\s+i|sjuk\w*|tolk)\b",
+    r"avstått|avstod|ont\s+i|sjuk\w*|tolk|"
+    # An age given as the reason: "har inte hörts då hon endast är två år".
+    r"(?:\d{1,2}|ett|en|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva)\s+(?:år|månader|veckor)"
+    r"(?:\s+gammal|\s+gamla)?)\b",
     _I,
 )
 #: Statements of the rule ("Enligt 11 kap. 10 § SoL ska barnet …") are not traces of the case.
@@ -399,8 +402,9 @@ _CHILD_CONTEXT = re.compile(
     _I,
 )
 _BIRTH = re.compile(
-    r"\b([A-ZÅÄÖ][a-zåäöéü]+)(?:\s+[A-ZÅÄÖ][a-zåäöéü-]+)?,?\s+\(?(?:född\s+(?P<year>(?:19|20)\d\d)"
-    r"|(?P<century>19|20)?(?P<yy>\d\d)\d{4}[-+][\d*]{4})"
+    # Name and birth on one line: a heading above ("Bedömning\n\nElsa, född …") is no name.
+    r"\b([A-ZÅÄÖ][a-zåäöéü]+)(?:[ \t]+[A-ZÅÄÖ][a-zåäöéü-]+)?,?[ \t]+\(?"
+    r"(?:född\s+(?P<year>(?:19|20)\d\d)|(?P<century>19|20)?(?P<yy>\d\d)\d{4}[-+][\d*]{4})"
 )
 _NOT_NAMES = frozenset({
     "barnet", "pojken", "flickan", "mamma", "pappa", "modern", "fadern", "mor", "far",
@@ -462,6 +466,8 @@ def _child_view_patterns(ctx: _Context) -> tuple[re.Pattern[str], ...]:
         r"\bkomma\s+till\s+tals\b",
         # An infant is observed instead of heard: "vid hembesöken observerades att Leo …",
         # "hans behov har bedömts genom observationer", "för liten för att kunna höras".
+        rf"\b(?:{child})\b[^.]{{0,40}}\b(?:har|hade)\s+(?:inte\s+|ej\s+)?(?:kunnat\s+)?"
+        r"(?:hörts|höras|tillfrågats)\b",
         rf"\bobserver\w*\s+(?:att\s+|hur\s+)?(?:{child})\b",
         rf"\b(?:{genitive})\s+(?:behov|reaktioner|signaler|samspel)\b[^.]{{0,60}}\bobserv\w*",
         r"\b(?:genom|utifrån|med\s+hjälp\s+av)\s+(?:\w+\s+){0,2}observation\w*",
@@ -477,6 +483,7 @@ def _best_interest_patterns(ctx: _Context) -> tuple[re.Pattern[str], ...]:
         rf"\bbäst\s+för\s+(?:{child})\b",
         rf"\bbästa\s+för\s+(?:{child})\b",
         r"\bbarnrättsperspektiv\w*\b",
+        r"\bbarnperspektiv\w*\b",
         r"\bbarnkonsekvensanalys\w*\b",
     ))  # fmt: skip
 
