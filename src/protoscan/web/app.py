@@ -57,6 +57,7 @@ _ENVELOPE_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE = re.compile(r"[^\w .-]")
 _INTERNAL = "Utkastet kunde inte granskas på grund av ett internt fel. Försök igen."
 _HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -71,6 +72,13 @@ def _display_name(filename: str | None) -> str:
     """The upload's base name as the browser sent it (no folders, no control characters)."""
     name = PurePosixPath((filename or "").replace("\\", "/")).name
     return _CONTROL.sub("", name)[:200] or "utkast"
+
+
+def _disk_name(name: str) -> str:
+    """A safe file name for the temporary copy that keeps the upload's name and suffix, so
+    that whatever ingestion reads from a name is what ``screen FILE`` reads."""
+    safe = _UNSAFE.sub("_", name).lstrip(".- ")[-120:]
+    return safe or "utkast"
 
 
 class ScreenService:
@@ -108,7 +116,7 @@ class ScreenService:
         if suffix and suffix.group().lower() == ".zip":
             raise archive()
         with tempfile.TemporaryDirectory(prefix="protoscan-", dir=self.tmp_dir) as tmp:
-            path = Path(tmp) / ("utkast" + (suffix.group().lower() if suffix else ""))
+            path = Path(tmp) / _disk_name(name)
             size = self._copy(upload, path)
             if size == 0:
                 raise UploadError(400, "empty", "Filen är tom. Välj utkastet igen.")
