@@ -81,7 +81,7 @@ def test_measure_accuracy_counts_and_identifiability() -> None:
     assert a.sensitivity == pytest.approx(2 / 3) and a.specificity == 1.0
     assert a.sensitivity_ci == pytest.approx(wilson_interval(2, 3))
     assert (b.tp, b.fn, b.tn, b.fp) == (1, 1, 2, 1)
-    assert "real positives" in a.problem()  # 3 positives are too few
+    assert "positives measured" in a.problem()  # 3 positives are too few
     enough = LabelAccuracy.from_counts("delay", tp=30, fn=20, tn=190, fp=10)
     assert enough.problem() is None
     useless = LabelAccuracy.from_counts("delay", tp=20, fn=30, tn=100, fp=100)
@@ -373,3 +373,26 @@ def test_real_sentences_give_identifiable_rates_for_some_labels(
     rates = read_error_rates(target)
     assert rates is not None and rates.extra["n"] > 800
     assert rates.per_label["violence_investigation"].problem() is not None  # 4 positives
+
+
+def test_evaluate_documents_measures_document_level_rates(model_dir: Path, tmp_path: Path) -> None:
+    corpus = Path(__file__).resolve().parents[1] / "corpora" / "documents"
+    lines = (corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines()[:4]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for line in lines:
+        shutil.copy(corpus / json.loads(line)["file"], folder)
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate", "--model", str(target), "--documents", str(folder)])
+    assert result.exit_code == 0, result.output
+    rates = read_error_rates(target, "documents")
+    assert rates is not None and rates.unit == "document" and rates.extra["n"] == 4
+    assert read_error_rates(target, "real") is None
+    assert "whole corpus documents" in (target / "MODEL_CARD.md").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--model", str(target), "--documents", str(tmp_path)])
+    assert result.exit_code == 1 and "manifest.jsonl" in result.stderr
+    with pytest.raises(ConfigError):
+        read_error_rates(target, "sentences")

@@ -18,6 +18,7 @@ __all__ = [
     "Comparison",
     "Evaluation",
     "compare_predictions",
+    "document_accuracy",
     "evaluate_predictions",
     "f1_scores",
     "paired_bootstrap",
@@ -346,9 +347,45 @@ def real_accuracy(
     }
 
 
-def write_real_accuracy(model_dir: Path, block: dict[str, Any]) -> Path:
-    """Store ``block`` as ``real_accuracy`` in the model directory's ``metrics.json`` (other
-    keys kept) and re-render its model card; returns the metrics path."""
+def document_accuracy(
+    directory: Path, classifier: Any, *, method: str = "wilson"
+) -> dict[str, Any]:
+    """Document-level sensitivity and specificity per label on a corpus's whole documents:
+    each document in ``directory/manifest.jsonl`` is read, tagged, and its findings (the
+    labels ``protoscan scan`` gives the document) compared with its ``expected_labels``.
+
+    Raises:
+        DataError: No manifest, or a manifest line without ``file``/``expected_labels``.
+    """
+    from protoscan.analysis.correction import measure_accuracy
+    from protoscan.corpus.schema import iter_jsonl
+    from protoscan.errors import DataError
+    from protoscan.findings import document_findings, tag_documents
+    from protoscan.pipeline import read_document
+
+    manifest = Path(directory) / "manifest.jsonl"
+    if not manifest.is_file():
+        raise DataError(f"{manifest}: no such file; --documents needs a corpus documents folder")
+    rows = [obj for _, obj in iter_jsonl(manifest)]
+    if not rows or any("file" not in r or "expected_labels" not in r for r in rows):
+        raise DataError(f"{manifest}: every line needs 'file' and 'expected_labels'")
+    labels = tuple(classifier.labels_)
+    tagged = tag_documents([read_document(Path(directory) / r["file"]) for r in rows], classifier)
+    pred = np.array([[lb in document_findings(d).labels for lb in labels] for d in tagged])
+    gold = np.array([[lb in r["expected_labels"] for lb in labels] for r in rows])
+    per_label = measure_accuracy(gold, pred, labels, method=method)
+    return {
+        "unit": "document",
+        "n": len(rows),
+        "interval": method,
+        "level": 0.95,
+        "per_label": {label: acc.to_dict() for label, acc in per_label.items()},
+    }
+
+
+def write_real_accuracy(model_dir: Path, block: dict[str, Any], *, key: str | None = None) -> Path:
+    """Store ``block`` as ``real_accuracy`` (or ``key``) in the model directory's
+    ``metrics.json`` (other keys kept) and re-render its model card; returns the path."""
     from protoscan.analysis.correction import METRICS_KEY
     from protoscan.batch.store import write_atomic
     from protoscan.errors import DataError
@@ -361,7 +398,7 @@ def write_real_accuracy(model_dir: Path, block: dict[str, Any]) -> Path:
             metrics = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             raise DataError(f"{path}: not readable JSON ({error}); fix or remove it") from error
-    metrics[METRICS_KEY] = block
+    metrics[key or METRICS_KEY] = block
     text = json.dumps(metrics, ensure_ascii=False, indent=2) + "\n"
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_model_card(Path(model_dir))

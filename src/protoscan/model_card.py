@@ -56,6 +56,17 @@ def _error_rates(block: dict[str, Any] | None) -> list[str]:
             f"| {cell(accuracy.specificity, accuracy.specificity_ci)} "
             f"| {'yes' if problem is None else 'no: ' + problem} |"
         )
+    if block.get("unit") == "document":
+        rows += [
+            "",
+            f"Measured at the thresholds above on the {block.get('n')} whole documents of "
+            f"`{block.get('data')}` (expected labels from its manifest), tagged as `protoscan "
+            f"scan` does; {block.get('interval', 'wilson')} intervals; "
+            f"{block.get('measured', '')}. The corpus is written by the team and may overlap "
+            "the training text: these rates can be optimistic. Used by `protoscan trends "
+            "--error-rates documents`.",
+        ]
+        return rows
     rows += [
         "",
         f"Measured at the thresholds above on `{block.get('data')}` (sha256 "
@@ -106,6 +117,16 @@ def render_model_card(path: Path) -> str:
         "",
         *_error_rates(metrics.get("real_accuracy")),
         "",
+        *(
+            [
+                "## Sensitivity and specificity on whole corpus documents",
+                "",
+                *_error_rates(metrics.get("document_accuracy")),
+                "",
+            ]
+            if metrics.get("document_accuracy")
+            else []
+        ),
         "## Limits",
         "",
         "- Trained on passages the team wrote following the annotation guideline; real decisions "

@@ -203,9 +203,7 @@ def _plot_municipalities(
     if names:
         ax.legend(fontsize="small", loc="lower right")
     else:
-        ax.text(
-            0.5, 0.5, "inga kommuner angivna", ha="center", va="center", transform=ax.transAxes
-        )
+        ax.text(0.5, 0.5, "inga kommuner angivna", ha="center", va="center", transform=ax.transAxes)
         ax.set_xticks([])
     ax.grid(axis="x", alpha=0.3)
 

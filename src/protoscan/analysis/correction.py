@@ -42,7 +42,10 @@ import numpy as np
 from protoscan.errors import ConfigError, DataError
 
 __all__ = [
+    "DOCUMENTS_KEY",
+    "ERROR_RATE_SOURCES",
     "INTERVAL_METHODS",
+    "METRICS_KEY",
     "MIN_NEGATIVES",
     "MIN_POSITIVES",
     "Correction",
@@ -64,6 +67,10 @@ MIN_POSITIVES = 10
 MIN_NEGATIVES = 30
 #: Key of the real-text error rates in a model directory's ``metrics.json``.
 METRICS_KEY = "real_accuracy"
+#: Key of the error rates measured on whole corpus documents (``evaluate --documents``).
+DOCUMENTS_KEY = "document_accuracy"
+#: ``--error-rates`` choices → metrics key.
+ERROR_RATE_SOURCES = {"real": METRICS_KEY, "documents": DOCUMENTS_KEY}
 _DRAWS = 4000
 _SEED = 20260
 
@@ -121,9 +128,9 @@ class LabelAccuracy:
     def problem(self) -> str | None:
         """Why the correction is not identifiable for this label, or ``None``."""
         if self.n_positive < MIN_POSITIVES:
-            return f"only {self.n_positive} real positives (need ≥ {MIN_POSITIVES})"
+            return f"only {self.n_positive} positives measured (need ≥ {MIN_POSITIVES})"
         if self.n_negative < MIN_NEGATIVES:
-            return f"only {self.n_negative} real negatives (need ≥ {MIN_NEGATIVES})"
+            return f"only {self.n_negative} negatives measured (need ≥ {MIN_NEGATIVES})"
         assert self.sensitivity is not None and self.specificity is not None
         if self.sensitivity + self.specificity <= 1:
             return (
@@ -212,12 +219,18 @@ class ErrorRates:
         return f"{how}; measured on {self.source or 'an unnamed set'}"
 
 
-def read_error_rates(model_dir: Path | str) -> ErrorRates | None:
-    """The ``real_accuracy`` error rates of a model directory, or ``None`` if not measured.
+def read_error_rates(model_dir: Path | str, which: str = "real") -> ErrorRates | None:
+    """Error rates of a model directory, or ``None`` if not measured: ``real`` (the
+    ``real_accuracy`` block of ``evaluate --real``, per passage) or ``documents`` (the
+    ``document_accuracy`` block of ``evaluate --documents``, per document).
 
     Raises:
-        DataError: ``metrics.json`` is unreadable or its ``real_accuracy`` is malformed.
+        ConfigError: ``which`` is neither.
+        DataError: ``metrics.json`` is unreadable or the block is malformed.
     """
+    if which not in ERROR_RATE_SOURCES:
+        raise ConfigError(f"error rates are {' or '.join(ERROR_RATE_SOURCES)}; got {which!r}")
+    key = ERROR_RATE_SOURCES[which]
     path = Path(model_dir) / "metrics.json"
     if not path.is_file():
         return None
@@ -225,14 +238,14 @@ def read_error_rates(model_dir: Path | str) -> ErrorRates | None:
         metrics = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise DataError(f"{path}: not readable JSON ({error})") from error
-    block = metrics.get(METRICS_KEY)
+    block = metrics.get(key)
     if not block:
         return None
     if not isinstance(block, dict) or not isinstance(block.get("per_label"), dict):
-        raise DataError(f"{path}: '{METRICS_KEY}' must hold a 'per_label' object")
+        raise DataError(f"{path}: '{key}' must hold a 'per_label' object")
     unit = block.get("unit", "passage")
     if unit not in ("passage", "document"):
-        raise DataError(f"{path}: '{METRICS_KEY}.unit' must be passage or document; got {unit!r}")
+        raise DataError(f"{path}: '{key}.unit' must be passage or document; got {unit!r}")
     return ErrorRates(
         per_label={k: LabelAccuracy.from_dict(k, v) for k, v in block["per_label"].items()},
         unit=unit,

@@ -37,11 +37,17 @@ def _manifest(results: Path) -> dict[str, Any]:
 
 
 def resolve_error_rates(
-    results: Path, model: Path | None = None, *, manifest: dict[str, Any] | None = None
+    results: Path,
+    model: Path | None = None,
+    *,
+    manifest: dict[str, Any] | None = None,
+    which: str = "real",
 ) -> ErrorRateSource:
     """Error rates for the tags in ``results``: from ``model`` if given, else from the model
     directory recorded in the scan's manifest. Rates of a model whose fingerprint differs from
     the one that scanned are used only when ``model`` was named explicitly (with a warning).
+    ``which``: ``real`` (passage-level rates on real sentences, ``evaluate --real``) or
+    ``documents`` (document-level rates on corpus documents, ``evaluate --documents``).
     """
     from protoscan.batch.runner import model_fingerprint
     from protoscan.errors import ProtoscanError
@@ -58,12 +64,13 @@ def resolve_error_rates(
         return ErrorRateSource(
             None, model, f"{model}: not a model directory: raw rates only", warning=True
         )
-    rates = read_error_rates(model)
+    rates = read_error_rates(model, which)
     if rates is None:
+        command = "--real FILE" if which == "real" else "--documents DIR"
         return ErrorRateSource(
             None,
             model,
-            f"{model} has no real-text error rates (run `protoscan evaluate --real FILE "
+            f"{model} has no {which} error rates (run `protoscan evaluate {command} "
             f"--model {model}`): raw rates only",
             warning=True,
         )

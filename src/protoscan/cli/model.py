@@ -108,8 +108,16 @@ def evaluate(
         ),
     ] = None,
     interval: Annotated[
-        str, typer.Option(help="Interval for --real: wilson or clopper-pearson.")
+        str, typer.Option(help="Interval for --real/--documents: wilson or clopper-pearson.")
     ] = "wilson",
+    documents: Annotated[
+        Path | None,
+        typer.Option(
+            help="A corpus documents folder with manifest.jsonl (expected labels per "
+            "document): measure document-level sensitivity and specificity and store them "
+            "in the model directory (`trends --error-rates documents`).",
+        ),
+    ] = None,
 ) -> None:
     """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
 
@@ -125,10 +133,14 @@ def evaluate(
 
     if real is not None:
         _evaluate_real(real, model, interval, as_json)
-        if data is None:
-            return
+    if documents is not None:
+        _evaluate_documents(documents, model, interval, as_json)
+    if data is None and (real is not None or documents is not None):
+        return
     if data is None:
-        raise typer.BadParameter("give --data FILE (or --real FILE)", param_hint="--data")
+        raise typer.BadParameter(
+            "give --data FILE (or --real FILE / --documents DIR)", param_hint="--data"
+        )
     passages = load_passages(data, split=split)
     if not passages:
         raise typer.BadParameter(
@@ -173,13 +185,12 @@ def _evaluate_real(real: Path, model: Path, interval: str, as_json: bool) -> Non
     """``evaluate --real``: measure and store the model's real-text error rates."""
     import datetime as dt
 
-    from protoscan.analysis.correction import INTERVAL_METHODS, MIN_NEGATIVES, MIN_POSITIVES
+    from protoscan.analysis.correction import INTERVAL_METHODS
     from protoscan.batch.runner import model_fingerprint
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
     from protoscan.evaluate import real_accuracy, write_real_accuracy
     from protoscan.hashing import file_sha256
-    from protoscan.labels import get_label
 
     if interval not in INTERVAL_METHODS:
         raise typer.BadParameter(
@@ -205,36 +216,76 @@ def _evaluate_real(real: Path, model: Path, interval: str, as_json: bool) -> Non
         note="sentences, whitespace normalised; never used for training or tuning",
     )
     path = write_real_accuracy(model, block)
+    _accuracy_output(block, escape(f"{model} on real sentences {real}"), as_json)
+    err_console.print(f"error rates → {escape(str(path))} and the model card", highlight=False)
+
+
+def _evaluate_documents(folder: Path, model: Path, interval: str, as_json: bool) -> None:
+    """``evaluate --documents``: document-level error rates on a corpus's whole documents."""
+    import datetime as dt
+
+    from protoscan.analysis.correction import DOCUMENTS_KEY, INTERVAL_METHODS
+    from protoscan.batch.runner import model_fingerprint
+    from protoscan.classify.model_dir import load_classifier
+    from protoscan.evaluate import document_accuracy, write_real_accuracy
+
+    if interval not in INTERVAL_METHODS:
+        raise typer.BadParameter(
+            f"use one of {', '.join(INTERVAL_METHODS)}; got {interval!r}", param_hint="--interval"
+        )
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder}: no such folder", param_hint="--documents")
+    block = document_accuracy(folder, load_classifier(model), method=interval)
+    block.update(
+        data=str(folder),
+        model_fingerprint=model_fingerprint(model)["fingerprint"],
+        measured=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        note="whole corpus documents, tagged as protoscan scan does; the corpus is written by "
+        "the team and may overlap the training text, so these rates can be optimistic",
+    )
+    path = write_real_accuracy(model, block, key=DOCUMENTS_KEY)
+    _accuracy_output(block, escape(f"{model} on the documents of {folder}"), as_json)
+    err_console.print(
+        f"document-level error rates → {escape(str(path))} and the model card", highlight=False
+    )
+
+
+def _accuracy_output(block: dict[str, Any], title: str, as_json: bool) -> None:
+    from protoscan.analysis.correction import MIN_NEGATIVES, MIN_POSITIVES
+    from protoscan.labels import get_label
+
     if as_json:
         typer.echo(json.dumps(block, ensure_ascii=False, indent=2))
-    else:
-        table = Table(title=escape(f"{model} on real sentences {real}"))
-        for column in ("label", "pos", "neg", "sensitivity", "95 % CI", "specificity", "95 % CI"):
-            table.add_column(column, justify="left" if column == "label" else "right")
-        for label, m in block["per_label"].items():
+        return
 
-            def ci(pair: list[float] | None) -> str:
-                return f"[{pair[0]:.3f}, {pair[1]:.3f}]" if pair else "–"
+    def ci(pair: list[float] | None) -> str:
+        return f"[{pair[0]:.3f}, {pair[1]:.3f}]" if pair else "–"
 
-            def value(x: float | None) -> str:
-                return "–" if x is None else f"{x:.3f}"
+    def value(x: float | None) -> str:
+        return "–" if x is None else f"{x:.3f}"
 
-            table.add_row(
-                f"{label} ({get_label(label).name_sv})",
-                str(m["n_positive"]),
-                str(m["n_negative"]),
-                value(m["sensitivity"]),
-                ci(m["sensitivity_ci"]),
-                value(m["specificity"]),
-                ci(m["specificity_ci"]),
-            )
-        table.caption = (
-            f"{len(passages)} sentences ({block['excluded_ambiguous']} ambiguous left out); "
-            f"{interval} intervals. Trends correct a label only with ≥ {MIN_POSITIVES} "
-            f"positives, ≥ {MIN_NEGATIVES} negatives and sensitivity + specificity > 1."
+    table = Table(title=title)
+    for column in ("label", "pos", "neg", "sensitivity", "95 % CI", "specificity", "95 % CI"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, m in block["per_label"].items():
+        table.add_row(
+            f"{label} ({get_label(label).name_sv})",
+            str(m["n_positive"]),
+            str(m["n_negative"]),
+            value(m["sensitivity"]),
+            ci(m["sensitivity_ci"]),
+            value(m["specificity"]),
+            ci(m["specificity_ci"]),
         )
-        console.print(table)
-    err_console.print(f"error rates → {escape(str(path))} and the model card", highlight=False)
+    left_out = block.get("excluded_ambiguous")
+    table.caption = (
+        f"{block['n']} {block['unit']}s"
+        + (f" ({left_out} ambiguous left out)" if left_out else "")
+        + f"; {block['interval']} intervals. Trends correct a label only with ≥ "
+        f"{MIN_POSITIVES} positives, ≥ {MIN_NEGATIVES} negatives and sensitivity + "
+        "specificity > 1."
+    )
+    console.print(table)
 
 
 def _compare(

@@ -351,6 +351,13 @@ def trends(
             "model recorded in the scan's manifest)."
         ),
     ] = None,
+    error_rates: Annotated[
+        str,
+        typer.Option(
+            help="Which error rates correct the rates: real (passage-level, on real "
+            "sentences; document-level derived) or documents (measured on corpus documents)."
+        ),
+    ] = "real",
     min_documents: Annotated[
         int, typer.Option(min=1, help="Flag groups with fewer documents than this.")
     ] = 10,
@@ -385,7 +392,7 @@ def trends(
     keys = parse_by(by)
     adjust_keys = parse_adjust(adjust)
     documents, total, labels = _load_documents(results, label, date_from, date_to)
-    source = resolve_error_rates(results, model)
+    source = resolve_error_rates(results, model, which=error_rates)
     rates = source.rates
     counts = None
     if rates is not None and rates.unit == "passage":
