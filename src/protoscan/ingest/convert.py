@@ -59,10 +59,11 @@ _CONVERTERS: dict[str, tuple[str, ...]] = {
     "rtf": ("libreoffice",),
     "odt": ("libreoffice",),
 }
+#: Format → (what reads it, how to install it), for the missing-converter message.
 _INSTALL = {
-    "doc": "apt-get install antiword (or libreoffice-writer-nogui)",
-    "rtf": "apt-get install libreoffice-writer-nogui",
-    "odt": "apt-get install libreoffice-writer-nogui",
+    "doc": ("antiword or LibreOffice", "apt-get install antiword, or libreoffice-writer-nogui"),
+    "rtf": ("LibreOffice", "apt-get install libreoffice-writer-nogui"),
+    "odt": ("LibreOffice", "apt-get install libreoffice-writer-nogui"),
 }
 _SOFFICE = ("soffice", "libreoffice")
 #: Spare LibreOffice user profiles (with the id of the process that made them): starting
@@ -295,10 +296,11 @@ def convert_document(
     """
     converters = find_converter(kind)
     if not converters:
+        needs, install = _INSTALL[kind]
         raise ConverterMissingError(
             path,
-            f"reading {CONVERTED_FORMATS[kind]} needs a converter and none is installed; "
-            f"install one ({_INSTALL[kind]}) or save the file as .docx or PDF",
+            f"reading {CONVERTED_FORMATS[kind]} needs {needs}, which is not installed; "
+            f"install it ({install}) or save the file as .docx or PDF",
         )
     limit = _time_limit(timeout)
     error: IngestError | None = None
