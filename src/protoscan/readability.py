@@ -225,14 +225,21 @@ def find_unexplained_abbreviations(
 
 
 def _scope_spans(doc: Document) -> tuple[list[tuple[int, int]], str]:
-    """The passages LIX is computed on: the draft's own prose, not statute or letterhead."""
+    """The passages LIX is computed on: the draft's own prose, not statute, letterhead or
+    the other context lines (headings, metadata, signatures) that are not sentences."""
+    from protoscan.structure.context import context_passages
+
+    context = context_passages(doc)
     kept = [
         (p.start_char, p.end_char)
         for p in doc.passages
-        if p.section_kind not in ("law", "preamble", "appeal")
+        if p.section_kind not in ("law", "preamble", "appeal") and p.id not in context
     ]
     if kept:
-        return kept, "utkastets text utom brevhuvud, lagtext och överklagandehänvisning"
+        return kept, (
+            "utkastets text utom brevhuvud, rubriker, uppgiftsrader, underskrifter, lagtext "
+            "och överklagandehänvisning"
+        )
     kept = [(p.start_char, p.end_char) for p in doc.passages if p.section_kind != "law"]
     return kept, "hela texten utom lagtext"
 
@@ -241,8 +248,9 @@ def assess_readability(doc: Document, *, max_words: int = LONG_SENTENCE_WORDS) -
     """Readability advice for a document.
 
     LIX and long sentences are computed on the draft's own prose (statute quotations, the
-    letterhead and the appeal instructions left out); abbreviations are checked against the
-    whole text, since writing one out anywhere explains it.
+    letterhead, headings, metadata lines, signatures and the appeal instructions left out);
+    abbreviations are checked against the whole text, since writing one out anywhere
+    explains it.
 
     Args:
         doc: The document (its passages and sections are used).
