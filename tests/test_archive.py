@@ -15,6 +15,7 @@ from conftest import REALDATA
 from protoscan.batch import ScanOptions, run_scan
 from protoscan.batch.worklist import collect_work
 from protoscan.errors import (
+    EncryptedDocumentError,
     FileTooLargeError,
     IngestError,
     InputNotFoundError,
@@ -134,6 +135,20 @@ def test_corrupt_and_unsafe_archives(tmp_path: Path) -> None:
     assert codes == {("trasig.zip", "ingest_error"), ("utanför.txt", "ingest_error")}
     with pytest.raises(IngestError):
         extract_text(f"{tmp_path / 'trasig.zip'}!/a.txt")
+
+
+def test_encrypted_member_is_a_typed_error(tmp_path: Path) -> None:
+    path = _archive(tmp_path / "låst.zip", {"beslut.txt": TEXT.encode()})
+    data = bytearray(path.read_bytes())
+    for header, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(header) + flag_offset
+        data[at] |= 0x1  # the "encrypted" flag, in the local and the central header
+    path.write_bytes(bytes(data))
+    member = f"{path}!/beslut.txt"
+    assert collect_work([path]).files == [Path(member)]
+    with pytest.raises(EncryptedDocumentError) as error:
+        extract_text(member)
+    assert error.value.code == "encrypted" and "password-protected" in str(error.value)
 
 
 def _manifest(out: Path) -> dict:

@@ -94,8 +94,12 @@ class NestedArchiveError(UnsupportedFormatError):
 class EncryptedDocumentError(IngestError):
     code = "encrypted"
 
-    def __init__(self, path: Path | str | None) -> None:
-        super().__init__(path, "the PDF is encrypted; save an unencrypted copy and try again")
+    def __init__(
+        self,
+        path: Path | str | None,
+        detail: str = "the PDF is encrypted; save an unencrypted copy and try again",
+    ) -> None:
+        super().__init__(path, detail)
 
 
 class NoTextLayerError(IngestError):

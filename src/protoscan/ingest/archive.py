@@ -154,7 +154,9 @@ def _member_info(handle: zipfile.ZipFile, archive: Path, name: str) -> zipfile.Z
     except KeyError:
         raise InputNotFoundError(path) from None
     if info.flag_bits & 0x1:
-        raise EncryptedDocumentError(path)
+        raise EncryptedDocumentError(
+            path, "is password-protected in the archive; unpack it with the password first"
+        )
     return info
 
 
