@@ -289,9 +289,10 @@ def document_error_rates(se: Any, sp: Any, ks: Sequence[int] | np.ndarray) -> tu
 @dataclass(frozen=True)
 class Correction:
     """A Rogan–Gladen corrected rate (0–1) with its interval, the document-level Se/Sp used
-    and ``status``: ``ok``; ``clipped`` (the tagged rate lies outside [1 − Sp, Se], so the
-    estimate is 0 or 1: the error rates do not fit); ``weak`` (Se + Sp ≤ 1 in too many
-    bootstrap draws: the interval is [0, 1]); ``not_identifiable`` (no estimate)."""
+    and ``status``: ``ok``; ``clipped`` (the tagged rate lies clearly outside [1 − Sp, Se],
+    so the estimate is 0 or 1: the error rates do not fit these documents); ``weak``
+    (Se + Sp ≤ 1 in too many bootstrap draws: the interval is [0, 1]); ``not_identifiable``
+    (no estimate)."""
 
     rate: float | None
     ci_low: float | None
@@ -362,20 +363,15 @@ def correct_rate(
         raise DataError("correct_rate needs apparent_logit_se with apparent")
     rate = float(rogan_gladen(apparent, se, sp))
     corrected = rogan_gladen(a_draws, se_draws, sp_draws)
-    status, note = "ok", ""
-    if apparent > se:
+    # Outside [1 − Sp, Se] the estimate is clipped to 0 or 1; that is chance with few
+    # documents, but when the tagged rate is clearly outside, the error rates do not fit.
+    status, note, alpha = "ok", "", 1 - level
+    if np.mean(a_draws > se_draws) > 1 - alpha / 2:
         status = "clipped"
-        note = (
-            f"tagged rate {100 * apparent:.1f} above the document-level sensitivity "
-            f"{100 * se:.1f}: the error rates do not fit these documents (clipped to 100)"
-        )
-    elif apparent < 1 - sp:
+        note = f"tagged {100 * apparent:.1f} > Se_doc {100 * se:.1f}: error rates do not fit"
+    elif np.mean(a_draws < 1 - sp_draws) > 1 - alpha / 2:
         status = "clipped"
-        note = (
-            f"tagged rate {100 * apparent:.1f} below 1 − document-level specificity "
-            f"{100 * (1 - sp):.1f}: the error rates do not fit these documents (clipped to 0)"
-        )
-    alpha = 1 - level
+        note = f"tagged {100 * apparent:.1f} < 1 − Sp_doc {100 * (1 - sp):.1f}: rates do not fit"
     lost = float(np.isnan(corrected).mean())
     if lost > alpha / 2:
         return Correction(
