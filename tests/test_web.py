@@ -303,3 +303,46 @@ def test_office_formats_the_ingestion_reads_are_screened(
         pytest.skip(f"no converter for .{suffix}")
     assert answer.status_code == 200, answer.text
     assert "Liam" in answer.json()["document"]["text"] and LIAM not in answer.text
+
+
+def test_serve_process_stops_cleanly_on_sigterm(model_dir: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # every temporary folder lands here
+    command = [sys.executable, "-m", "protoscan", "serve", "--port", str(port),
+               "--model", str(model_dir)]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("protoscan serve did not start")
+                time.sleep(0.2)
+        answer = httpx.post(
+            base + "/api/screen", files={"file": (DRAFT, (DRAFTS / DRAFT).read_bytes())}
+        )
+        assert answer.status_code == 200
+        # An RTF goes through LibreOffice (when installed), whose profile folder must go too.
+        rtf = rb"{\rtf1\ansi Beslut\par\par Utredning inleds enligt 11 kap. 1 \'a7 SoL.\par}"
+        converted = httpx.post(base + "/api/screen", files={"file": ("utkast.rtf", rtf)})
+        assert converted.status_code in (200, 415), converted.text
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert list(tmp_path.iterdir()) == []  # no upload or converter folder outlives it

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -69,7 +71,15 @@ def serve(
         allowed_hosts=LOCAL_NAMES if is_loopback(host) else None,
     )
     err_console.print(f"protoscan serve: http://{host}:{port}/ (model {model})", highlight=False)
+    # uvicorn stops gracefully on SIGTERM and then raises the signal again; exiting through
+    # Python (not the default handler) lets exit handlers remove the converters' temporary
+    # profiles.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(0)
 
 
 def register(app: typer.Typer) -> None:
