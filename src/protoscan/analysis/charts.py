@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 CHART_FORMATS = {".png": "png", ".svg": "svg"}
+#: Why a label's rates are not corrected, in the chart's language.
+_NO_CORRECTION = {"not_identifiable": "ej identifierbar", "weak": "för osäker"}
 _DPI = 110
 
 
@@ -126,9 +128,10 @@ def _year_panels(
                 + (" – utanför modellens område, avkortad" if clipped else ""),
             )  # fmt: skip
         if not identified and error_rates is not None:
-            reason = (mine[0]["correction"] if mine else "").split(":", 1)[0]
+            status = (mine[0]["correction"] if mine else "").split(":", 1)[0]
+            reason = _NO_CORRECTION.get(status, "felskattningar saknas")
             ax.text(
-                0.99, 0.97, f"ingen korrigering ({reason or 'saknas'})", transform=ax.transAxes,
+                0.99, 0.97, f"ingen korrigering ({reason})", transform=ax.transAxes,
                 ha="right", va="top", fontsize="x-small", color="#555555",
             )  # fmt: skip
         ax.set_title(label_name(label), fontsize="medium")
@@ -140,14 +143,20 @@ def _year_panels(
             from matplotlib.ticker import MaxNLocator
 
             ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    for i, ax in enumerate(axes[: len(labels)]):
+        if i + columns >= len(labels):  # lowest visible panel of its column: show the years
+            ax.tick_params(labelbottom=True)
     handles, names = [], []
     for ax in axes[: len(labels)]:
         for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
             if name not in names:
                 handles.append(handle)
                 names.append(name)
-    if handles:  # one legend, in the first panel
-        axes[0].legend(handles, names, loc="upper left", fontsize="x-small", framealpha=0.85)
+    if handles:  # one legend, under the last panel
+        axes[len(labels) - 1].legend(
+            handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2,
+            fontsize="x-small", frameon=False,
+        )  # fmt: skip
 
 
 def _plot_authorities(ax: Any, documents: Sequence[dict], labels: Sequence[str]) -> None:
