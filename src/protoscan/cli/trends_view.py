@@ -162,7 +162,13 @@ def year_model_table(model: Any) -> Table:
     table = Table(
         title=f"{model.label_name}: per year, adjusted for {adjust}",
         caption=(
-            f"rates per 100. OR: odds ratio against {model.reference_year} (95 % Wald CI). "
+            f"rates per 100. OR: odds ratio against {model.reference_year}"
+            + (
+                f" (adjusted: against {model.adj_reference_year})"
+                if model.adj_reference_year not in (None, model.reference_year)
+                else ""
+            )
+            + " (95 % Wald CI). "
             "marginal: average predicted rate had every year the covariate mix of the whole "
             "selection (delta-method CI). corrected: Rogan–Gladen. * small year."
             + (f" {model.note}." if model.note else "")
@@ -198,7 +204,7 @@ def year_model_table(model: Any) -> Table:
             if y.year == model.reference_year
             else odds(y.odds_ratio, y.or_ci_low, y.or_ci_high),
             "ref."
-            if y.year == model.reference_year
+            if y.year == model.adj_reference_year
             else odds(y.adj_odds_ratio, y.adj_or_ci_low, y.adj_or_ci_high),
             rate(y.marginal, y.marginal_ci_low, y.marginal_ci_high),
             rate(y.adj_corrected, y.adj_corrected_ci_low, y.adj_corrected_ci_high),
