@@ -417,9 +417,18 @@ def trends(
             min_documents=min_documents,
         )
     console.print(counts_table(rows, keys, labels, min_documents))
-    console.print(corrected_table(overall, (), "All selected documents: raw and corrected rate"))
-    if rates is not None:
-        console.print(corrected_table(rows, keys, "Raw and corrected rate per group"))
+    corrected = rates is not None
+    console.print(
+        corrected_table(
+            overall,
+            (),
+            "All selected documents: raw and corrected rate" if corrected else "All documents",
+            corrected=corrected,
+        )
+    )
+    if corrected or "label" not in keys:
+        title = "Raw and corrected rate per group" if corrected else "Rate per group"
+        console.print(corrected_table(rows, keys, title, corrected=corrected))
     console.print(stats_table(stats, models))
     for year_model in models:
         console.print(year_model_table(year_model))

@@ -75,35 +75,40 @@ def counts_table(
     return table
 
 
-def corrected_table(rows: list[dict[str, Any]], by: Sequence[str], title: str) -> Table:
-    """Raw rate with its Wilson interval beside the Rogan–Gladen corrected rate with its
-    bootstrap interval, per group and label (rates per 100)."""
-    table = Table(
-        title=title,
-        caption=(
-            "raw: documents tagged per 100, Wilson 95 % CI. corrected: Rogan–Gladen for the "
-            "model's sensitivity and specificity, 95 % CI from a parametric bootstrap over the "
-            "counts and the error-rate estimates. * fewer documents than the minimum."
-        ),
-    )
+def corrected_table(
+    rows: list[dict[str, Any]], by: Sequence[str], title: str, *, corrected: bool = True
+) -> Table:
+    """Raw rate with its Wilson interval and, with ``corrected``, the Rogan–Gladen corrected
+    rate with its bootstrap interval, per group and label (rates per 100)."""
+    caption = "raw: documents tagged per 100, Wilson 95 % CI."
+    if corrected:
+        caption += (
+            " corrected: Rogan–Gladen for the model's sensitivity and specificity, 95 % CI "
+            "from a parametric bootstrap over the counts and the error-rate estimates."
+        )
+    table = Table(title=title, caption=caption + " * fewer documents than the minimum.")
     keys = [k for k in by if k != "label"]
     for key in (*keys, "label"):
         table.add_column(key)
-    for column in ("docs", "raw", "95 % CI", "corrected", "95 % CI"):
+    for column in ("docs", "raw", "95 % CI", *(("corrected", "95 % CI") if corrected else ())):
         table.add_column(column, justify="right")
-    table.add_column("note")
+    if corrected:
+        table.add_column("note")
     for row in rows:
-        ok = row["correction"] == "ok"
-        table.add_row(
+        cells = [
             *(_shown(k, row.get(k)) for k in keys),
             row["label_name"],
             f"{row['documents']}{'*' if row['small'] else ''}",
             f"{row['rate_per_100']:.1f}",
             _interval(row["rate_ci_low"], row["rate_ci_high"]),
-            _fmt(row["corrected_per_100"]),
-            _interval(row["corrected_ci_low"], row["corrected_ci_high"]),
-            "" if ok else row["correction"],
-        )
+        ]
+        if corrected:
+            cells += [
+                _fmt(row["corrected_per_100"]),
+                _interval(row["corrected_ci_low"], row["corrected_ci_high"]),
+                "" if row["correction"] == "ok" else row["correction"],
+            ]
+        table.add_row(*cells)
     return table
 
 
