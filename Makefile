@@ -81,14 +81,14 @@ $(TRIMMED_BASE)/config.json: $(BASE)/config.json
 		--extra-pieces 24000 --dtype float32
 
 # Fine-tunes the stance-aware transformer on the CPU (builds the base first when missing),
-# then exports it to ONNX int8: the directory `make ship` copies to models/default.
+# then exports it to ONNX int8 (what models/default holds; `protoscan models promote` copies it).
 train-transformer: base
 	$(PROTOSCAN) train --config training/transformer-e5-small.toml --output $(TRANSFORMER)
 	rm -rf $(TRANSFORMER)-onnx-int8
-	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 --data corpora/passages
+	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 $(addprefix --data ,$(CORPORA))
 
 export-onnx: $(STAMP)
-	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 --data corpora/passages
+	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 $(addprefix --data ,$(CORPORA))
 
 evaluate: $(STAMP)
 	$(PROTOSCAN) evaluate --model $(MODEL) --data corpora/passages --split test --report out/evaluation

@@ -139,7 +139,10 @@ def test_cli_exports_and_compares(tiny_transformer: Path, tmp_path: Path) -> Non
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "core macro-F1 change" in result.output
-    assert (out / "metrics.json").is_file()
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["backend"] == "onnx" and metrics["test"]["n"] == len(sample_passages())
+    assert "protoscan model: " in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert load_classifier(out).predict_proba(["Barnet hördes inte."]).shape == (1, 7)
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 1
     assert "exists" in again.output

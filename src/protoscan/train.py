@@ -28,7 +28,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["TrainConfig", "TrainResult", "load_config", "real_dev_path", "train"]
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "describe_model",
+    "load_config",
+    "real_dev_path",
+    "train",
+]
 
 logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -207,6 +214,41 @@ def train(
     if target is not None:
         replace_directory(run_dir, Path(target))
     return TrainResult(run_dir, target, seconds, test_eval, dev_eval, real_eval, metrics)
+
+
+def describe_model(
+    model_dir: Path, data: Path | tuple[Path, ...], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Measure a finished model directory (an export, say) the way ``train`` measures a run
+    — test and dev splits of ``data``, and the real JO/IVO sentences when ``../shared`` is
+    there (evaluation only) — and write its ``metrics.json`` and ``MODEL_CARD.md``."""
+    from protoscan.classify.model_dir import load_classifier, read_config
+    from protoscan.model_card import write_model_card
+
+    model_dir = Path(model_dir)
+    classifier = load_classifier(model_dir)
+    corpus = load_passages(data)
+
+    def score(items: list[CorpusPassage]) -> dict[str, Any] | None:
+        if not items:
+            return None
+        probs = classifier.predict_proba([p.text for p in items])
+        return evaluate_predictions(
+            items, probs, classifier.thresholds_, classifier.labels_
+        ).to_dict()
+
+    real_path = real_dev_path()
+    metrics = {
+        "recipe": read_config(model_dir).get("recipe"),
+        "backend": classifier.backend,
+        "test": score([p for p in corpus if p.split == "test"]),
+        "dev": score([p for p in corpus if p.split == "dev"]),
+        "jo_ivo_dev": score(load_passages(real_path)) if real_path else None,
+        **(extra or {}),
+    }
+    (model_dir / METRICS_NAME).write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
+    write_model_card(model_dir)
+    return metrics
 
 
 def replace_directory(source: Path, target: Path) -> None:

@@ -430,8 +430,11 @@ def export_onnx(
         bool, typer.Option("--fp32", help="Keep float32 weights (no int8 quantisation).")
     ] = False,
     data: Annotated[
-        Path | None,
-        typer.Option(help="Annotated passages: compare both models on their test split."),
+        list[Path] | None,
+        typer.Option(
+            help="Annotated corpora (repeatable): compare both models on the test split and "
+            "write the export's metrics.json and MODEL_CARD.md."
+        ),
     ] = None,
 ) -> None:
     """Export a transformer to ONNX (fused, int8 by default) for fast CPU tagging.
@@ -457,7 +460,7 @@ def export_onnx(
         return
     passages = load_passages(data, split="test")
     if not passages:
-        raise typer.BadParameter(f"no test passages in {data}", param_hint="--data")
+        raise typer.BadParameter("no test passages in --data", param_hint="--data")
     texts = [p.text for p in passages]
     scores = {}
     for name, model in (("source", load_classifier(source)), ("onnx", exported)):
@@ -466,12 +469,18 @@ def export_onnx(
         seconds = time.perf_counter() - started
         result = evaluate_predictions(passages, probs, model.thresholds_, model.labels_)
         scores[name] = (100 * result.core["macro_f1"], len(texts) / seconds)
-        if name == "onnx":
-            result.write_json(output / "metrics.json")
     change = scores["onnx"][0] - scores["source"][0]
     for name, (f1, rate) in scores.items():
         console.print(f"{name}: test core macro-F1 {f1:.2f}, {rate:.1f} passages/s")
     console.print(f"core macro-F1 change {change:+.2f} points on {len(texts)} test passages")
+    from protoscan.train import describe_model
+
+    describe_model(
+        output,
+        tuple(data),
+        {"export": {"source": str(source), "source_test_core_macro_f1": scores["source"][0] / 100}},
+    )
+    err_console.print(f"metrics.json and MODEL_CARD.md written to {escape(str(output))}")
 
 
 def register(app: typer.Typer) -> None:
