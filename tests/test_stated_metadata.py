@@ -14,7 +14,12 @@ from conftest import REALDATA, realdata_file
 from protoscan.ingest import StatedMetadata, extract_text
 from protoscan.ingest.convert import find_converter
 from protoscan.pipeline import read_document
-from protoscan.structure.metadata import extract_metadata, find_court, stated_authority
+from protoscan.structure.metadata import (
+    extract_metadata,
+    find_court,
+    find_dnr,
+    stated_authority,
+)
 
 MUNICIPAL_BODY = """
 <p>Socialnämnden i Gnesta kommun</p>
@@ -133,6 +138,20 @@ def test_court_letterheads(text: str, court: str | None) -> None:
         assert meta.authority != "court"
 
 
+@pytest.mark.parametrize(
+    ("text", "dnr"),
+    [
+        ("DOM\n\nMål nr T 170-08", "T 170-08"),
+        ("DOM\n\nMålnummer: B-114-2012 Avdelning: 2", "B-114-2012"),
+        ("DOM\n\nMål nr meddelad i Stockholm den 4 november 2009 T 170-08", "T 170-08"),
+        ("DOM\n\nMål nr meddelad den 2009-11-04", None),
+        ("DOM\n\nMål nr\n\nT 170-08", "T 170-08"),
+    ],
+)
+def test_court_case_numbers(text: str, dnr: str | None) -> None:
+    assert find_dnr(text, "court") == dnr
+
+
 def test_stated_publishers() -> None:
     assert stated_authority(["Justitieombudsmannen"]) == ("JO", None)
     assert stated_authority(["Domstolsverket", "Regeringsrätten"]) == ("court", "Regeringsrätten")
@@ -196,7 +215,8 @@ def test_real_court_xhtml_referat() -> None:
          "2007-04-04"),
         ("rinfo-rdl/Domslut/HD/2009/T_170-08.xhtml", "Högsta domstolen", "T 170-08",
          "2009-11-04"),
-        ("rinfo-rdl/Domslut/HD/2009/T_170-08.pdf", "Högsta domstolen", None, "2009-11-04"),
+        ("rinfo-rdl/Domslut/HD/2009/T_170-08.pdf", "Högsta domstolen", "T 170-08",
+         "2009-11-04"),
     ],
 )  # fmt: skip
 def test_real_court_files(relative: str, body: str, dnr: str | None, date: str) -> None:

@@ -294,6 +294,12 @@ _MUNICIPAL_DNR = re.compile(r"\b([A-ZÅÄÖ]{2,6})[\s-]?((?:19|20)\d{2})[/.-](\d
 _COURT_CASE = re.compile(
     r"\bmål\s*(?:nr|nummer)\.?\s*:?\s*([A-ZÅÄÖ]{1,2}\s?-?\d{1,6}-\d{2,4}|\d{1,6}-\d{2,4})\b", _I
 )
+#: Layout text may put other letterhead fields between "Mål nr" and the number, on one line
+#: ("Mål nr meddelad i Stockholm den 4 november 2009 T 170-08"); not a date.
+_COURT_CASE_LATER = re.compile(
+    r"\bmål\s*nr\.?[^\n]{0,60}?\s((?-i:[A-ZÅÄÖ]{1,2})\s?-?\d{1,6}-\d{2,4}|\d{1,6}-\d{2,4})\b(?!-\d)",
+    _I,
+)
 
 
 def find_dnr(text: str, authority: str, header: str = "") -> str | None:
@@ -314,7 +320,7 @@ def find_dnr(text: str, authority: str, header: str = "") -> str | None:
         match = _IVO_DNR.search(text)
         return match.group() if match else None
     if authority == "court":
-        match = _COURT_CASE.search(text)
+        match = _COURT_CASE.search(text) or _COURT_CASE_LATER.search(text)
         return re.sub(r"\s+", " ", match.group(1)) if match else None
     for match in _LABELLED_DNR.finditer(text):
         value = match.group(1).strip(" ./-")
