@@ -358,6 +358,7 @@ def test_trends_table_with_document_level_rates() -> None:
     assert row["corrected_per_100"] == pytest.approx(35.0)
     assert row["corrected_ci_low"] < 35 < row["corrected_ci_high"]
     assert row["correction"] == "ok" and row["small"] is False
+    assert (row["doc_sensitivity"], row["doc_specificity"]) == (0.7, 0.9)  # used as measured
 
 
 def test_real_sentences_give_identifiable_rates_for_some_labels(
@@ -396,3 +397,17 @@ def test_evaluate_documents_measures_document_level_rates(model_dir: Path, tmp_p
     assert result.exit_code == 1 and "manifest.jsonl" in result.stderr
     with pytest.raises(ConfigError):
         read_error_rates(target, "sentences")
+
+
+def test_counting_passages_decide_k() -> None:
+    from protoscan.analysis.tables import counting_passages, passages_of
+
+    records = [
+        {"record": "passage", "sha256": "a", "authority": "JO", "voice": "supervisor"},
+        {"record": "passage", "sha256": "a", "authority": "JO", "voice": "complainant"},
+        {"record": "passage", "sha256": "b", "authority": "municipality", "voice": "record"},
+    ]
+    counts = counting_passages(records)
+    assert counts == {"a": 1, "b": 1}
+    assert passages_of({"sha256": "c", "n_passages": 9}, counts) == 0  # no counting passage
+    assert passages_of({"sha256": "c", "n_passages": 9}, {}) == 9  # no passage records

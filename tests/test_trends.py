@@ -105,6 +105,8 @@ def test_table_by_year_counts_and_rates(documents: list[dict]) -> None:
         "corrected_ci_low": None,
         "corrected_ci_high": None,
         "correction": "no error rates",
+        "doc_sensitivity": None,
+        "doc_specificity": None,
     }
     assert _row(rows, year=2020, label="reasoning")["rate_per_100"] == 33.33
     assert _row(rows, year=2020, label="delay")["with_label"] == 0

@@ -486,11 +486,6 @@ def _passage_counts(
     document-level ones."""
     if error_rates is None or error_rates.unit == "document":
         return None
-    counts = counts or {}
-    return np.array(
-        [
-            counts.get(str(d.get("sha256") or d.get("doc_id")), d.get("n_passages") or 1)
-            for d in documents
-        ],
-        dtype=int,
-    )
+    from protoscan.analysis.tables import passages_of
+
+    return np.array([passages_of(d, counts) for d in documents], dtype=int)

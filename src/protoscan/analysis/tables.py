@@ -45,8 +45,9 @@ GROUP_KEYS: tuple[str, ...] = (
     "law_version",
 )
 #: Value columns of every long-format table row, after the group keys: counts, the raw rate
-#: per 100 with its Wilson 95 % interval, ``small`` (fewer documents than the minimum), and the
-#: Rogan–Gladen corrected rate per 100 with its interval and status (``correction``).
+#: per 100 with its Wilson 95 % interval, ``small`` (fewer documents than the minimum), the
+#: Rogan–Gladen corrected rate per 100 with its interval and status (``correction``), and the
+#: document-level sensitivity and specificity it used (derived or measured).
 TABLE_COLUMNS: tuple[str, ...] = (
     "label_name",
     "documents",
@@ -59,6 +60,8 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "corrected_ci_low",
     "corrected_ci_high",
     "correction",
+    "doc_sensitivity",
+    "doc_specificity",
 )
 #: Groups with fewer documents are shown but flagged ``small``.
 DEFAULT_MIN_DOCUMENTS = 10
@@ -175,6 +178,14 @@ def counting_passages(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     return dict(counts)
 
 
+def passages_of(doc: dict[str, Any], counts: dict[str, int] | None) -> int:
+    """The k of a document: its counting passages from ``counts`` (0 when it has none), or,
+    without passage records, all its passages (``n_passages``)."""
+    if counts:
+        return int(counts.get(str(doc.get("sha256")), 0))
+    return int(doc.get("n_passages") or 1)
+
+
 def _per_100(value: float | None) -> float | None:
     return None if value is None else round(100.0 * value, 2)
 
@@ -199,8 +210,8 @@ def trends_table(
         error_rates: The model's error rates (``read_error_rates``); without them the
             corrected columns are ``None``.
         passage_counts: Counting passages per document ``sha256`` (``counting_passages``),
-            for deriving document-level errors from passage-level ones; ``n_passages``
-            otherwise.
+            for deriving document-level errors from passage-level ones; without passage
+            records ``n_passages`` (every passage) stands in.
         min_documents: Groups with fewer documents get ``small = True``.
 
     Returns:
@@ -228,7 +239,7 @@ def trends_table(
         group = tuple(doc.get(k) for k in group_keys)
         totals[group] += 1
         hits[group].update(set(doc.get("labels") or ()) & set(labels))
-        ks[group].append(int(counts.get(str(doc.get("sha256")), doc.get("n_passages") or 1)))
+        ks[group].append(passages_of(doc, counts))
     rows = []
     for group, n in totals.items():
         values = dict(zip(group_keys, group, strict=True))
@@ -251,6 +262,8 @@ def trends_table(
                     corrected_ci_low=None,
                     corrected_ci_high=None,
                     correction="no error rates",
+                    doc_sensitivity=None,
+                    doc_specificity=None,
                 )
             else:
                 c = correct_rate(
@@ -264,6 +277,8 @@ def trends_table(
                     corrected_ci_low=_per_100(c.ci_low),
                     corrected_ci_high=_per_100(c.ci_high),
                     correction=c.status if c.status == "ok" else f"{c.status}: {c.note}",
+                    doc_sensitivity=None if c.sensitivity is None else round(c.sensitivity, 4),
+                    doc_specificity=None if c.specificity is None else round(c.specificity, 4),
                 )
             rows.append(row)
     rows.sort(key=lambda r: tuple(_sort_value(k, r[k], labels) for k in keys))

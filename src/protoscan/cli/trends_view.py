@@ -84,13 +84,15 @@ def corrected_table(
     if corrected:
         caption += (
             " corrected: Rogan–Gladen for the model's sensitivity and specificity, 95 % CI "
-            "from a parametric bootstrap over the counts and the error-rate estimates."
+            "from a parametric bootstrap over the counts and the error-rate estimates. "
+            "Se/Sp (doc): the document-level sensitivity and specificity used."
         )
     table = Table(title=title, caption=caption + " * fewer documents than the minimum.")
     keys = [k for k in by if k != "label"]
     for key in (*keys, "label"):
         table.add_column(key)
-    for column in ("docs", "raw", "95 % CI", *(("corrected", "95 % CI") if corrected else ())):
+    columns = ("corrected", "95 % CI", "Se/Sp (doc)") if corrected else ()
+    for column in ("docs", "raw", "95 % CI", *columns):
         table.add_column(column, justify="right")
     if corrected:
         table.add_column("note")
@@ -106,6 +108,9 @@ def corrected_table(
             cells += [
                 _fmt(row["corrected_per_100"]),
                 _interval(row["corrected_ci_low"], row["corrected_ci_high"]),
+                "–"
+                if row["doc_sensitivity"] is None
+                else f"{row['doc_sensitivity']:.2f}/{row['doc_specificity']:.2f}",
                 "" if row["correction"] == "ok" else row["correction"],
             ]
         table.add_row(*cells)
