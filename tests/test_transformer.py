@@ -91,9 +91,7 @@ def test_cpu_batch_size_does_not_change_scores(tiny_base: Path) -> None:
     assert model.hyperparameters()["cpu_eval_batch_size"] == 64
 
 
-def test_stance_head_trains_with_frozen_layers_and_reloads(
-    tiny_base: Path, tmp_path: Path
-) -> None:
+def test_stance_head_learns_findings_and_reloads(tiny_base: Path, tmp_path: Path) -> None:
     from protoscan.classify.stance import stance_targets
     from protoscan.corpus.schema import STANCES
 
@@ -101,23 +99,18 @@ def test_stance_head_trains_with_frozen_layers_and_reloads(
     texts = [p.text for p in passages]
     model = TransformerClassifier(
         base_model=str(tiny_base),
-        epochs=60,
+        epochs=150,
         batch_size=10,
         learning_rate=3e-3,
         max_length=48,
         warmup_ratio=0.0,
         seed=1,
         stance_head=True,
-        freeze_layers=1,
     )
     model.fit(passages)
-    net = model.model_
-    assert net.config.num_labels == len(model.labels_) + len(STANCES)
-    layer0 = net.base_model.encoder.layer[0]
-    assert not any(p.requires_grad for p in layer0.parameters())
-    assert any(p.requires_grad for p in net.base_model.encoder.layer[-1].parameters())
+    assert model.model_.config.num_labels == len(model.labels_) + len(STANCES)
     history = model.history_
-    assert history[-1]["loss"] < history[0]["loss"] * 0.6, history
+    assert history[-1]["loss"] < history[0]["loss"] * 0.5, history
     probs = model.predict_proba(texts)
     # Findings score above label-free rows: the stance part learned which rows are findings.
     finding = np.array([bool(p.labels) for p in passages])
@@ -126,4 +119,19 @@ def test_stance_head_trains_with_frozen_layers_and_reloads(
     loaded = load_classifier(tmp_path / "model")
     assert loaded.stance_head
     np.testing.assert_allclose(loaded.predict_proba(texts), probs, atol=1e-5)
-    assert len(set(stance_targets(passages).tolist())) >= 3
+    assert set(stance_targets(passages).tolist()) == {0, 9}  # finding, neutral_fact
+
+
+def test_frozen_layers_and_embeddings_do_not_move(tiny_base: Path) -> None:
+    model = TransformerClassifier(
+        base_model=str(tiny_base), epochs=2, max_length=48, stance_head=True, freeze_layers=1
+    )
+    model.labels_ = model.labels
+    model._load_base()
+    before = {k: v.detach().clone() for k, v in model.model_.state_dict().items()}
+    model.fit(sample_passages())
+    after = model.model_.state_dict()
+    moved = {k for k in before if not np.allclose(before[k].numpy(), after[k].numpy())}
+    assert moved, "nothing was trained"
+    assert not any(k.startswith(("bert.embeddings", "bert.encoder.layer.0.")) for k in moved), moved
+    assert any(k.startswith("bert.encoder.layer.1.") for k in moved), moved

@@ -56,6 +56,12 @@ def word_char_ngrams(word: str, min_n: int, max_n: int) -> tuple[str, ...]:
     return tuple(ngrams)
 
 
+def _stored(values: Any) -> np.ndarray:
+    """Weights as the file keeps them (float32), in float64 for scoring: a freshly trained
+    model then scores exactly as the same model loaded back."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
 @dataclass
 class _Vectorizer:
     name: str
@@ -191,22 +197,22 @@ class LinearScorer:
                     lowercase=bool(vectorizer.lowercase),
                     sublinear_tf=bool(vectorizer.sublinear_tf),
                     terms=terms,
-                    idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+                    idf=_stored(vectorizer.idf_),
                     offset=offset,
                 )
             )
             offset += len(terms)
         coef = np.stack([e.coef_[0] for e in head.estimators_], axis=1)
         intercept = np.array([e.intercept_[0] for e in head.estimators_])
-        scorer = cls(vectorizers, coef, intercept)
+        scorer = cls(vectorizers, _stored(coef), _stored(intercept))
         if stance_model is not None:
             coef = np.asarray(stance_model.coef_, dtype=np.float64)
             intercept = np.asarray(stance_model.intercept_, dtype=np.float64)
             if coef.shape[0] == 1:  # two classes: one logit z, i.e. softmax over (0, z)
                 coef = np.vstack([np.zeros_like(coef), coef])
                 intercept = np.concatenate([[0.0], intercept])
-            scorer.stance_coef = np.ascontiguousarray(coef.T)
-            scorer.stance_intercept = intercept
+            scorer.stance_coef = _stored(np.ascontiguousarray(coef.T))
+            scorer.stance_intercept = _stored(intercept)
             scorer.stance_classes = np.asarray(stance_model.classes_, dtype=np.int64)
         return scorer
 
