@@ -74,18 +74,11 @@ _PRELOAD = [
     "protoscan.batch.records",
     "protoscan.pipeline",
     "protoscan.findings",
-    "spacy",  # imported lazily by the sentence splitter; takes seconds
-    "spacy.lang.sv",
+    "protoscan.batch.preload",  # spaCy, imported lazily by the sentence splitter; seconds
 ]
 _BACKEND_PRELOAD = {
-    "linear": [
-        "protoscan.classify.linear",
-        "skops.io",
-        "sklearn.pipeline",
-        "sklearn.feature_extraction.text",
-        "sklearn.linear_model",
-        "sklearn.multiclass",
-    ],
+    "linear": ["protoscan.classify.linear", "protoscan.classify.linear_arrays"],
+    "onnx": ["protoscan.classify.onnx_backend", "onnxruntime", "tokenizers"],
     "transformer": ["protoscan.classify.transformer", "torch", "transformers"],
 }
 #: Tasks in flight per worker: one running and one queued, so no worker waits for the parent.
