@@ -39,7 +39,8 @@ def test_numpy_features_and_heads_equal_scikit_learn(fitted: tuple) -> None:
     _, pipeline = fitted
     texts = [p.text for p in sample_passages()] + TRICKY
     scorer = LinearScorer.from_sklearn(pipeline)
-    np.testing.assert_allclose(scorer.label_proba(texts), pipeline.predict_proba(texts), atol=1e-5)
+    labels, _ = scorer.proba(texts, 12)
+    np.testing.assert_allclose(labels, pipeline.predict_proba(texts), atol=1e-5)
 
 
 def test_array_round_trip_and_light_load(tmp_path: Path) -> None:

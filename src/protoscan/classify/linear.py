@@ -153,13 +153,15 @@ class LinearClassifier(BaseClassifier):
     def stance_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities over ``STANCES`` (stance-aware models only)."""
         self._check_fitted()
-        return self.scorer_.stance_proba(list(texts), len(STANCES)).astype(np.float32)
+        _, stance = self.scorer_.proba(list(texts), len(STANCES))
+        if stance is None:
+            raise ModelLoadError("this linear model has no stance head")
+        return stance.astype(np.float32)
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
-        given = self.scorer_.label_proba(texts)
-        if not self.stance_head:
+        given, stance = self.scorer_.proba(texts, len(STANCES))
+        if stance is None:
             return given.astype(np.float32)
-        stance = self.scorer_.stance_proba(texts, len(STANCES))
         return combine(given, finding_probability(stance))
 
     # -- persistence ------------------------------------------------------------------------

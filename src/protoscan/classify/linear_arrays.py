@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from protoscan.errors import ModelLoadError
 __all__ = ["ARRAYS_NAME", "CACHE_WORDS", "META_NAME", "LinearScorer", "word_char_ngrams"]
 
 ARRAYS_NAME = "weights.safetensors"
+#: Texts scored per numpy product (bounds the per-batch memory of gathered weights).
+_BATCH = 256
 META_NAME = "linear.json"
 #: Distinct words kept. A Zipfian vocabulary reaches a high hit rate long before this, and
 #: the cache stays in the tens of megabytes even for long compounds.
@@ -119,25 +122,34 @@ class _Vectorizer:
                     ids.append(index)
         return ids
 
-    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column ids (with this vectorizer's offset) and l2-normalised tf-idf values."""
+    def raw_ids(self, text: str) -> list[int]:
+        """Vocabulary ids of every n-gram occurrence in ``text`` (repeats kept)."""
         if self.lowercase:
             text = text.lower()
-        if self.analyzer == "char_wb":
-            ids: list[int] = []
-            for word in text.split():
-                ids.extend(self._char_ids(word))
-        else:
-            ids = self._word_ids(text)
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        unique, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-        tf = counts.astype(np.float64)
+        if self.analyzer != "char_wb":
+            return self._word_ids(text)
+        ids: list[int] = []
+        for word in text.split():
+            ids.extend(self._char_ids(word))
+        return ids
+
+    def batch_features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row, column (with offset) and l2-normalised tf-idf value of every non-zero feature
+        of ``texts``, rows ascending: the CSR triplets, built with numpy for the whole batch."""
+        per_text = [self.raw_ids(text) for text in texts]
+        lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(texts))
+        flat = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=int(lengths.sum()))
+        size = len(self.terms)
+        keys = np.repeat(np.arange(len(texts), dtype=np.int64), lengths) * size + flat
+        unique, counts = np.unique(keys, return_counts=True)
+        rows, cols = np.divmod(unique, size)
+        values = counts.astype(np.float64)
         if self.sublinear_tf:
-            tf = np.log(tf) + 1.0
-        values = tf * self.idf[unique]
-        norm = np.sqrt(np.dot(values, values))
-        return unique + self.offset, values / norm if norm else values
+            values = np.log(values) + 1.0
+        values *= self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
+        values /= norms[rows]
+        return rows, cols + self.offset, values
 
 
 @dataclass
@@ -150,33 +162,52 @@ class LinearScorer:
     stance_coef: np.ndarray | None = None  # (n_features, n_stance_classes)
     stance_intercept: np.ndarray | None = None
     stance_classes: np.ndarray | None = None  # indices into STANCES
+    _joined: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     # -- scoring ------------------------------------------------------------------------------
-    def _scores(self, texts: Sequence[str], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-        out = np.empty((len(texts), coef.shape[1]), dtype=np.float64)
-        for row, text in enumerate(texts):
-            parts = [v.features(text) for v in self.vectorizers]
-            ids = np.concatenate([p[0] for p in parts])
-            values = np.concatenate([p[1] for p in parts])
-            out[row] = values @ coef[ids] + intercept
+    def _logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Label logits, then stance logits: one sparse-times-dense product per batch."""
+        coef, intercept = self._heads()
+        out = np.tile(intercept, (len(texts), 1))
+        for start in range(0, len(texts), _BATCH):
+            batch = texts[start : start + _BATCH]
+            parts = [v.batch_features(batch) for v in self.vectorizers]
+            rows = np.concatenate([p[0] for p in parts])
+            order = np.argsort(rows, kind="stable")
+            rows, cols = rows[order], np.concatenate([p[1] for p in parts])[order]
+            values = np.concatenate([p[2] for p in parts])[order]
+            if not len(rows):
+                continue
+            contributions = values[:, None] * coef[cols]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            out[start + rows[starts]] += np.add.reduceat(contributions, starts, axis=0)
         return out
 
-    def label_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Sigmoid one-vs-rest label probabilities."""
-        logits = self._scores(texts, self.label_coef, self.label_intercept)
-        return 1.0 / (1.0 + np.exp(-logits))
+    def _heads(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both heads side by side, so each text's features are gathered once."""
+        if self._joined is None:
+            coefs, intercepts = [self.label_coef], [self.label_intercept]
+            if self.stance_coef is not None:
+                coefs.append(self.stance_coef)
+                intercepts.append(self.stance_intercept)
+            self._joined = (np.hstack(coefs), np.concatenate(intercepts))
+        return self._joined
 
-    def stance_proba(self, texts: Sequence[str], n_stances: int) -> np.ndarray:
-        """Softmax stance probabilities, one column per stance (absent classes stay 0)."""
+    def proba(self, texts: Sequence[str], n_stances: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Sigmoid one-vs-rest label probabilities, and softmax stance probabilities with one
+        column per stance (absent classes stay 0; None without a stance head)."""
+        logits = self._logits(texts)
+        n_labels = self.label_coef.shape[1]
+        labels = 1.0 / (1.0 + np.exp(-logits[:, :n_labels]))
         if self.stance_coef is None:
-            raise ModelLoadError("this linear model has no stance head")
-        logits = self._scores(texts, self.stance_coef, self.stance_intercept)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        proba /= proba.sum(axis=1, keepdims=True)
+            return labels, None
+        stance = logits[:, n_labels:]
+        stance -= stance.max(axis=1, keepdims=True)
+        np.exp(stance, out=stance)
+        stance /= stance.sum(axis=1, keepdims=True)
         full = np.zeros((len(texts), n_stances), dtype=np.float64)
-        full[:, self.stance_classes] = proba
-        return full
+        full[:, self.stance_classes] = stance
+        return labels, full
 
     # -- conversion -----------------------------------------------------------------------------
     @classmethod
