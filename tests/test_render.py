@@ -16,6 +16,7 @@ from protoscan.corpus.render import (
     render_txt,
     split_blocks,
 )
+from protoscan.corpus.schema import GENRES
 from protoscan.errors import DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,15 +64,6 @@ OUTCOMES = {
     "municipality": {None},
 }
 
-GENRES = {
-    "decision",
-    "inspection_protocol",
-    "tillsyn_report",
-    "press_release",
-    "news",
-    "lex_sarah",
-    "municipal_decision",
-}
 PUBLIC_GENRES = {"press_release", "news"}
 REPORTED_OUTCOMES = {None} | OUTCOMES["JO"] | OUTCOMES["IVO"]
 
