@@ -164,6 +164,12 @@ class LinearScorer:
     stance_classes: np.ndarray | None = None  # indices into STANCES
     _joined: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
+    def clear_caches(self) -> None:
+        """Forget every memoised word (benchmarks time a cold start with this)."""
+        word_char_ngrams.cache_clear()
+        for vectorizer in self.vectorizers:
+            vectorizer._word_cache.clear()
+
     # -- scoring ------------------------------------------------------------------------------
     def _logits(self, texts: Sequence[str]) -> np.ndarray:
         """Label logits, then stance logits: one sparse-times-dense product per batch."""
