@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 err_console = Console(stderr=True)
 DEFAULT_MODEL = Path("models/default")
+#: ``--threshold`` of the screening commands (CLI and web server).
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        min=0.0,
+        max=1.0,
+        help="One score threshold for every label (default: the model's tuned thresholds).",
+    ),
+]
 
 
 class Engine(str, Enum):

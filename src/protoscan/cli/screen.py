@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from protoscan.cli.common import DEFAULT_MODEL, err_console
+from protoscan.cli.common import DEFAULT_MODEL, ThresholdOption, err_console
 
 console = Console()
 
@@ -50,15 +50,7 @@ def screen(
         bool,
         typer.Option("--json", help="Print the report as JSON (schema protoscan.screen/1)."),
     ] = False,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            min=0.0,
-            max=1.0,
-            help="One score threshold for every label (default: the model's tuned thresholds).",
-        ),
-    ] = None,
+    threshold: ThresholdOption = None,
     model: Annotated[Path, typer.Option("--model", help="Model directory.")] = DEFAULT_MODEL,
     show_personal_data: Annotated[
         bool,

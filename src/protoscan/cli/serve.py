@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from protoscan.cli.common import DEFAULT_MODEL, err_console
+from protoscan.cli.common import DEFAULT_MODEL, ThresholdOption, err_console
 
 _HELP = (
     "Serve a page where a draft can be screened in the browser (the report of `screen "
@@ -42,15 +42,7 @@ def serve(
     max_upload_mb: Annotated[
         float, typer.Option("--max-upload-mb", min=0.001, help="Largest upload accepted, in MB.")
     ] = 25.0,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            min=0.0,
-            max=1.0,
-            help="One score threshold for every label (default: the model's tuned thresholds).",
-        ),
-    ] = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     import uvicorn
 
