@@ -165,15 +165,9 @@ def train(
     started = time.perf_counter()
     classifier.fit(splits["train"], splits["dev"] or None)
     seconds = time.perf_counter() - started
-    labels = classifier.labels_
 
     def score(items: list[CorpusPassage]) -> Evaluation:
-        probs = (
-            classifier.predict_proba([p.text for p in items])
-            if items
-            else np.zeros((0, len(labels)))
-        )
-        return evaluate_predictions(items, probs, classifier.thresholds_, labels)
+        return score_passages(classifier, items)
 
     test_eval, dev_eval = score(splits["test"]), score(splits["dev"])
     real_eval = None
@@ -216,6 +210,16 @@ def train(
     return TrainResult(run_dir, target, seconds, test_eval, dev_eval, real_eval, metrics)
 
 
+def score_passages(classifier: Any, items: list[CorpusPassage]) -> Evaluation:
+    """Evaluate a fitted classifier on labelled passages at its own thresholds."""
+    probs = (
+        classifier.predict_proba([p.text for p in items])
+        if items
+        else np.zeros((0, len(classifier.labels_)))
+    )
+    return evaluate_predictions(items, probs, classifier.thresholds_, classifier.labels_)
+
+
 def describe_model(
     model_dir: Path, data: Path | tuple[Path, ...], extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -230,12 +234,7 @@ def describe_model(
     corpus = load_passages(data)
 
     def score(items: list[CorpusPassage]) -> dict[str, Any] | None:
-        if not items:
-            return None
-        probs = classifier.predict_proba([p.text for p in items])
-        return evaluate_predictions(
-            items, probs, classifier.thresholds_, classifier.labels_
-        ).to_dict()
+        return score_passages(classifier, items).to_dict() if items else None
 
     real_path = real_dev_path()
     metrics = {
