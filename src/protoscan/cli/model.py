@@ -181,21 +181,26 @@ def evaluate(
         err_console.print(f"report written to {escape(str(report))}")
 
 
+def _check_interval(interval: str) -> None:
+    from protoscan.analysis.correction import INTERVAL_METHODS
+
+    if interval not in INTERVAL_METHODS:
+        raise typer.BadParameter(
+            f"use one of {', '.join(INTERVAL_METHODS)}; got {interval!r}", param_hint="--interval"
+        )
+
+
 def _evaluate_real(real: Path, model: Path, interval: str, as_json: bool) -> None:
     """``evaluate --real``: measure and store the model's real-text error rates."""
     import datetime as dt
 
-    from protoscan.analysis.correction import INTERVAL_METHODS
     from protoscan.batch.runner import model_fingerprint
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
     from protoscan.evaluate import real_accuracy, write_real_accuracy
     from protoscan.hashing import file_sha256
 
-    if interval not in INTERVAL_METHODS:
-        raise typer.BadParameter(
-            f"use one of {', '.join(INTERVAL_METHODS)}; got {interval!r}", param_hint="--interval"
-        )
+    _check_interval(interval)
     if not real.is_file():
         raise typer.BadParameter(f"{real}: no such file", param_hint="--real")
     everything = load_passages(real, include_ambiguous=True)
@@ -224,15 +229,12 @@ def _evaluate_documents(folder: Path, model: Path, interval: str, as_json: bool)
     """``evaluate --documents``: document-level error rates on a corpus's whole documents."""
     import datetime as dt
 
-    from protoscan.analysis.correction import DOCUMENTS_KEY, INTERVAL_METHODS
+    from protoscan.analysis.correction import DOCUMENTS_KEY
     from protoscan.batch.runner import model_fingerprint
     from protoscan.classify.model_dir import load_classifier
     from protoscan.evaluate import document_accuracy, write_real_accuracy
 
-    if interval not in INTERVAL_METHODS:
-        raise typer.BadParameter(
-            f"use one of {', '.join(INTERVAL_METHODS)}; got {interval!r}", param_hint="--interval"
-        )
+    _check_interval(interval)
     if not folder.is_dir():
         raise typer.BadParameter(f"{folder}: no such folder", param_hint="--documents")
     block = document_accuracy(folder, load_classifier(model), method=interval)
