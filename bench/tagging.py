@@ -46,7 +46,7 @@ def find_model(backend: str) -> Path | None:
 
 
 def core_macro_f1(passages: Sequence[Any], probs: np.ndarray, model: Any) -> float:
-    from protoscan.evaluate import evaluate_predictions
+    from protoscan.training.evaluate import evaluate_predictions
 
     result = evaluate_predictions(passages, probs, model.thresholds_, model.labels_)
     return round(100 * result.core["macro_f1"], 2)
@@ -62,7 +62,7 @@ def load_split(split: str) -> list[Any]:
 def load_real() -> list[Any]:
     """The real JO/IVO sentences of ../shared (evaluation only), or none when absent."""
     from protoscan.corpus.schema import load_passages
-    from protoscan.train import real_dev_path
+    from protoscan.training.train import real_dev_path
 
     path = real_dev_path()
     return load_passages(path) if path is not None else []

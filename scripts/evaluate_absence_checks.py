@@ -1,6 +1,6 @@
 """Precision and recall of each absence check on the document corpus's municipal drafts.
 
-Compares ``protoscan.checks.run_checks`` with ``expected_absence`` in
+Compares ``protoscan.screen.checks.run_checks`` with ``expected_absence`` in
 ``corpora/documents/manifest.jsonl``. By default the sources are read as text; ``--rendered``
 first renders each document to the format its manifest entry names (pdf/docx/txt), so the
 numbers include ingestion. Documents that are not municipal drafts (JO, IVO, lex Sarah) are
@@ -17,8 +17,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from protoscan.checks import CHECK_IDS, run_checks
 from protoscan.pipeline import read_document
+from protoscan.screen.checks import CHECK_IDS, run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = ROOT / "corpora" / "documents"

@@ -20,7 +20,7 @@ import torch
 
 from protoscan.base.trim import export_shards
 from protoscan.corpus.schema import load_passages
-from protoscan.train import load_config, train
+from protoscan.training.train import load_config, train
 
 RECIPE = Path("training/transformer-e5-small.toml")
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from protoscan.annotate import scan_thresholds, suggest_passages, write_suggestions
 from protoscan.cli import app
 from protoscan.corpus.exchange import read_exchange
 from protoscan.corpus.importing import import_passages
 from protoscan.corpus.schema import CorpusPassage, load_passages, write_passages
 from protoscan.errors import ConfigError
+from protoscan.training.annotate import scan_thresholds, suggest_passages, write_suggestions
 
 runner = CliRunner()
 LABELS = ("child_perspective", "documentation")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import realdata_file
-from protoscan.checks import CHECK_IDS, CHECKS, CheckResult, checks_apply, run_checks
 from protoscan.pipeline import read_document
 from protoscan.screen import document_from_text
+from protoscan.screen.checks import CHECK_IDS, CHECKS, CheckResult, checks_apply, run_checks
 
 DRAFTS = Path(__file__).parent / "drafts"
 EXPECTED: dict[str, dict[str, str]] = json.loads((DRAFTS / "expected.json").read_text("utf-8"))

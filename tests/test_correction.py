@@ -304,7 +304,7 @@ def _results(tmp_path: Path, model: Path | None) -> Path:
     path = tmp_path / "results.jsonl"
     write_results(records, path, ALL_LABELS)
     if model is not None:
-        from protoscan.batch.runner import model_fingerprint
+        from protoscan.batch.task import model_fingerprint
 
         manifest = {"model": model_fingerprint(model)}
         path.with_name(path.name + ".manifest.json").write_text(json.dumps(manifest))

@@ -139,13 +139,13 @@ def test_default_backend_starts_and_stops_its_own_cluster(
 def test_a_stuck_document_is_stopped_and_recorded(
     model_dir: Path, cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from protoscan.batch import runner
+    from protoscan.batch import task
 
     folder = tmp_path / "in"
     folder.mkdir()
     text = (CORPUS_DOCS / "doc-jo-05.txt").read_text(encoding="utf-8")
     (folder / "stor.txt").write_text("\n\n".join([text] * 300), encoding="utf-8")
-    monkeypatch.setattr(runner, "HARD_LIMIT_GRACE", 0.2)  # the parent's limit: 0.3 + 0.2 s
+    monkeypatch.setattr(task, "HARD_LIMIT_GRACE", 0.2)  # the parent's limit: 0.3 + 0.2 s
     options = ScanOptions(model=model_dir, backend="dask", scheduler=cluster.scheduler_address)
     started = time.monotonic()
     summary = run_scan(

@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from protoscan.labels import ALL_LABELS
-from protoscan.screen import explain_passage, occlusion_contributions
+from protoscan.screen.report import explain_passage, occlusion_contributions
 
 REASONING = ALL_LABELS.index("reasoning")
 

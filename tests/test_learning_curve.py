@@ -12,8 +12,12 @@ from protoscan.cli import app
 from protoscan.corpus.schema import CorpusPassage, write_passages
 from protoscan.errors import ConfigError
 from protoscan.labels import ALL_LABELS
-from protoscan.learning_curve import learning_curve, subsample_documents, write_learning_curve
-from protoscan.train import TrainConfig
+from protoscan.training.learning_curve import (
+    learning_curve,
+    subsample_documents,
+    write_learning_curve,
+)
+from protoscan.training.train import TrainConfig
 
 runner = CliRunner()
 

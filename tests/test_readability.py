@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from protoscan.readability import (
+from protoscan.screen import document_from_text
+from protoscan.screen.readability import (
     LONG_SENTENCE_WORDS,
     assess_readability,
     find_unexplained_abbreviations,
     lix,
     lix_band,
 )
-from protoscan.screen import document_from_text
 
 
 def test_lix_formula() -> None:

@@ -15,9 +15,9 @@ from protoscan.classify.model_dir import load_classifier
 from protoscan.cli import app
 from protoscan.corpus.schema import write_passages
 from protoscan.errors import ProtoscanError
-from protoscan.evaluate import compare_predictions
-from protoscan.runs import check_promotion, list_runs, promote_run, same_model
-from protoscan.train import TrainConfig, train
+from protoscan.training.evaluate import compare_predictions
+from protoscan.training.runs import check_promotion, list_runs, promote_run, same_model
+from protoscan.training.train import TrainConfig, train
 
 runner = CliRunner()
 

@@ -25,6 +25,7 @@ from protoscan.batch import (
     run_scan,
 )
 from protoscan.batch import runner as scan_runner
+from protoscan.batch import task as scan_task
 from protoscan.batch.store import journal_path, manifest_path
 from protoscan.cli import app
 from protoscan.errors import ConfigError, IngestError, InputNotFoundError, ProtoscanError
@@ -355,7 +356,7 @@ def test_time_limits_and_crashes_do_not_stop_the_batch(
     (folder / "haenger.txt").write_text(_corpus_text("doc-jo-06.txt"), encoding="utf-8")
     (folder / "krasch.txt").write_text(_corpus_text("doc-jo-07.txt"), encoding="utf-8")
     monkeypatch.setattr(scan_runner, "_work", _misbehaving_work)
-    monkeypatch.setattr(scan_runner, "HARD_LIMIT_GRACE", 0.5)
+    monkeypatch.setattr(scan_task, "HARD_LIMIT_GRACE", 0.5)
 
     started = time.monotonic()
     summary = run_scan(

@@ -16,7 +16,6 @@ from bs4 import BeautifulSoup
 from rich.console import Console
 from typer.testing import CliRunner
 
-from protoscan.checks import CHECK_IDS
 from protoscan.classify.model_dir import load_classifier
 from protoscan.cli import app
 from protoscan.corpus.render import render_docx, render_pdf
@@ -33,6 +32,7 @@ from protoscan.screen import (
     explain_passage,
     screen_document,
 )
+from protoscan.screen.checks import CHECK_IDS
 
 DRAFTS = Path(__file__).parent / "drafts"
 EXPECTED: dict[str, dict[str, str]] = json.loads((DRAFTS / "expected.json").read_text("utf-8"))

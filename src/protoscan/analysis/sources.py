@@ -49,7 +49,7 @@ def resolve_error_rates(
     ``which``: ``real`` (passage-level rates on real sentences, ``evaluate --real``) or
     ``documents`` (document-level rates on corpus documents, ``evaluate --documents``).
     """
-    from protoscan.batch.runner import model_fingerprint
+    from protoscan.batch.task import model_fingerprint
     from protoscan.errors import ProtoscanError
 
     manifest = _manifest(results) if manifest is None else manifest

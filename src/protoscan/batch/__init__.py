@@ -15,17 +15,15 @@ from protoscan.batch.records import (
     pseudonymise_records,
     scan_entry,
 )
-from protoscan.batch.runner import (
+from protoscan.batch.runner import ScanProgress, ScanSummary, run_scan
+from protoscan.batch.store import RESULT_FORMATS, Journal, read_results, write_results
+from protoscan.batch.task import (
     BACKENDS,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PAGES,
     DEFAULT_TIMEOUT,
     ScanOptions,
-    ScanProgress,
-    ScanSummary,
-    run_scan,
 )
-from protoscan.batch.store import RESULT_FORMATS, Journal, read_results, write_results
 from protoscan.batch.worklist import (
     DOCUMENT_SUFFIXES,
     SkippedPath,

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protoscan.batch.records import failure_entry, scan_entry
+from protoscan.batch.task import ScanOptions, Task, hard_limit, model_fingerprint, warm_up
 from protoscan.errors import ConfigError, ModelLoadError, ProcessingLimitError, ProtoscanError
 
 if TYPE_CHECKING:
-    from protoscan.batch.runner import ScanOptions, _Task
     from protoscan.privacy import Pseudonymiser
 
 __all__ = ["prepare_worker", "process_on_dask", "scan_task"]
@@ -65,10 +65,9 @@ def prepare_worker(model: str) -> str:
         The fingerprint of the model directory as this worker sees it.
     """
     from protoscan.batch.records import _classifier
-    from protoscan.batch.runner import _warm_up, model_fingerprint
 
     fingerprint = model_fingerprint(Path(model))["fingerprint"]
-    _warm_up(_classifier(model))
+    warm_up(_classifier(model))
     return fingerprint
 
 
@@ -200,7 +199,7 @@ def _wait_for_workers(client: Any) -> dict[str, int]:
         time.sleep(_POLL)
 
 
-def _outcome(future: Any, task: _Task) -> dict[str, Any]:
+def _outcome(future: Any, task: Task) -> dict[str, Any]:
     """The journal entry of a finished future."""
     from distributed import KilledWorker
 
@@ -237,7 +236,7 @@ def _stop(client: Any, future: Any) -> None:
 
 
 def process_on_dask(
-    todo: Sequence[_Task],
+    todo: Sequence[Task],
     options: ScanOptions,
     model: dict[str, Any],
     finish: Callable[[dict[str, Any]], None],
@@ -257,11 +256,9 @@ def process_on_dask(
         ModelLoadError: A worker cannot load the model, or sees a different one.
         ProtoscanError: The cluster lost tasks or has no workers.
     """
-    from protoscan.batch.runner import _hard_limit
-
     distributed = _distributed()
     model_dir = str(Path(options.model).resolve())
-    limit = _hard_limit(options.timeout) if options.timeout is not None else None
+    limit = hard_limit(options.timeout) if options.timeout is not None else None
     arguments = {
         "model": model_dir,
         "engine": options.engine,
@@ -272,8 +269,8 @@ def process_on_dask(
     }
     with _client(options) as client:
         _prepare(client, model_dir, model["fingerprint"])
-        pending: deque[_Task] = deque(todo)
-        in_flight: dict[Any, tuple[_Task, float]] = {}
+        pending: deque[Task] = deque(todo)
+        in_flight: dict[Any, tuple[Task, float]] = {}
         while pending or in_flight:
             # No more documents out than threads, so a document starts when it is sent and
             # the time limit can be counted from then.

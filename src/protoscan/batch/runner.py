@@ -12,13 +12,14 @@ retried one at a time, so only the file that really kills a worker is recorded a
 
 ``ScanOptions(backend="dask")`` sends the same per-document work to a dask.distributed
 cluster instead (``protoscan.batch.distributed``); the parent stays the journal's only
-writer, so both backends give byte-identical result files.
+writer, so both backends give byte-identical result files. What the two backends share (the
+options and limits, the per-document ``Task``, the model fingerprint, the worker warm-up) is
+in ``protoscan.batch.task``; the runner picks the backend and the backend never imports it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -44,6 +45,7 @@ from protoscan.batch.store import (
     write_atomic,
     write_results,
 )
+from protoscan.batch.task import ScanOptions, Task, hard_limit, model_fingerprint, warm_up
 from protoscan.batch.worklist import SkippedPath, collect_work, file_sha256
 from protoscan.errors import (
     ConfigError,
@@ -54,17 +56,7 @@ from protoscan.errors import (
 )
 from protoscan.ingest.archive import is_member_path, member_sha256
 
-__all__ = [
-    "BACKENDS",
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_PAGES",
-    "DEFAULT_TIMEOUT",
-    "ScanOptions",
-    "ScanProgress",
-    "ScanSummary",
-    "model_fingerprint",
-    "run_scan",
-]
+__all__ = ["ScanProgress", "ScanSummary", "run_scan"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,80 +77,6 @@ _BACKEND_PRELOAD = {
 _QUEUED_PER_WORKER = 2
 #: How often the parent wakes up to check deadlines and worker start messages (seconds).
 _POLL = 0.25
-#: Model-directory files that do not change predictions (left out of the fingerprint).
-_NOT_FINGERPRINTED = frozenset({"metrics.json", "MODEL_CARD.md", "README.md"})
-
-#: Archive-scale limits per document. Decisions run to tens of pages; a PDF of more than
-#: 500 pages is a bound volume or a scan gone wrong, and one document taking two minutes
-#: (typically 0.1–2 s) is stuck. 25 MiB holds any text decision with room to spare (a
-#: 100-page text PDF is about 1 MB) while keeping a worker's memory bounded.
-DEFAULT_MAX_PAGES = 500
-DEFAULT_TIMEOUT = 120.0
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-#: Where the documents are processed: this machine's process pool, or a dask cluster.
-BACKENDS: tuple[str, ...] = ("local", "dask")
-
-
-@dataclass(frozen=True)
-class ScanOptions:
-    """How to scan; validated on construction.
-
-    The limits default to ``DEFAULT_MAX_PAGES``, ``DEFAULT_TIMEOUT`` and
-    ``DEFAULT_MAX_BYTES``; ``None`` turns a limit off.
-
-    Args:
-        model: Model directory (``config.json`` plus weights).
-        engine: PDF text engine, ``"pdfplumber"`` or ``"pdfium"``.
-        workers: Worker processes; ``None`` means ``os.cpu_count()``. With the dask backend
-            and no ``scheduler``: the workers of the local cluster started for the scan.
-        max_pages: Refuse PDFs with more pages.
-        timeout: Seconds allowed per document.
-        max_bytes: Refuse larger files (checked before a file is read).
-        retry_failed: Process files the journal records as failed again.
-        glob: Keep only files (found in folders) whose name matches this pattern.
-        backend: ``"local"`` (a process pool) or ``"dask"`` (dask.distributed).
-        scheduler: Address of a running dask scheduler (``tcp://host:8786``); ``None``
-            starts a local cluster. Only with ``backend="dask"``.
-        pseudonymize: Replace personal numbers and flagged names in every output with
-            pseudonyms that are stable within the scan (the key is kept in the journal).
-    """
-
-    model: Path = Path("models/default")
-    engine: str = "pdfplumber"
-    workers: int | None = None
-    max_pages: int | None = DEFAULT_MAX_PAGES
-    timeout: float | None = DEFAULT_TIMEOUT
-    max_bytes: int | None = DEFAULT_MAX_BYTES
-    retry_failed: bool = False
-    glob: str | None = None
-    backend: str = "local"
-    scheduler: str | None = None
-    pseudonymize: bool = False
-
-    def __post_init__(self) -> None:
-        from protoscan.pipeline import ENGINES
-
-        if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}; got {self.engine!r}")
-        if self.workers is not None and self.workers < 1:
-            raise ConfigError(f"workers must be an integer ≥ 1; got {self.workers}")
-        if self.max_pages is not None and self.max_pages < 1:
-            raise ConfigError(f"max_pages must be an integer ≥ 1; got {self.max_pages}")
-        if self.timeout is not None and not self.timeout > 0:
-            raise ConfigError(f"timeout must be a number of seconds > 0; got {self.timeout}")
-        if self.max_bytes is not None and self.max_bytes < 1:
-            raise ConfigError(f"max_bytes must be an integer ≥ 1; got {self.max_bytes}")
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
-        if self.scheduler is not None and self.backend != "dask":
-            raise ConfigError(
-                f"a scheduler address ({self.scheduler}) needs the dask backend; add --backend dask"
-            )
-
-    @property
-    def n_workers(self) -> int:
-        return self.workers or os.cpu_count() or 1
-
 
 @dataclass(frozen=True)
 class ScanProgress:
@@ -193,44 +111,6 @@ class ScanSummary:
     @property
     def ok(self) -> bool:
         return not self.failures
-
-
-@dataclass
-class _Task:
-    path: Path
-    sha256: str
-    quarantined: bool = False
-    started: float | None = None
-
-
-# -- model identity ------------------------------------------------------------------------
-
-
-def model_fingerprint(model_dir: Path) -> dict[str, Any]:
-    """Identify a model directory: backend, labels, thresholds, training data hash and a
-    SHA-256 over the files that determine its predictions.
-
-    Raises:
-        ModelLoadError: The directory is not a protoscan model.
-    """
-    from protoscan.classify.model_dir import read_config
-
-    model_dir = Path(model_dir)
-    config = read_config(model_dir)
-    digest = hashlib.sha256()
-    for path in sorted(model_dir.iterdir()):
-        if path.is_file() and path.name not in _NOT_FINGERPRINTED:
-            digest.update(path.name.encode() + b"\0" + file_sha256(path).encode() + b"\0")
-    training = config.get("training") or {}
-    return {
-        "dir": str(model_dir),
-        "backend": config["backend"],
-        "labels": list(config["labels"]),
-        "thresholds": config["thresholds"],
-        "data_sha256": training.get("data_sha256"),
-        "recipe": config.get("recipe"),
-        "fingerprint": digest.hexdigest(),
-    }
 
 
 # -- worker side ---------------------------------------------------------------------------
@@ -269,25 +149,7 @@ def _init_worker(
     set_threads = getattr(_WORKER["model"], "set_threads", None)
     if callable(set_threads):  # backends with their own thread pools (onnx, cascade)
         set_threads(threads)
-    _warm_up(_WORKER["model"])
-
-
-def _warm_up(model: Any) -> None:
-    """Run a tiny document through the pipeline, so that lazy set-up (the spaCy pipeline,
-    the model's first call) is not charged to the first real document's time limit."""
-    from protoscan.document import Page
-    from protoscan.findings import tag_documents
-    from protoscan.ingest import ExtractedText
-    from protoscan.structure import build_document
-    from protoscan.structure.segment import get_nlp
-
-    text = "Bedömning\n\nNämnden har inte talat med barnet. Beslutet saknar motivering."
-    try:
-        get_nlp()  # built on the first paragraph long enough to need sentence windows
-        extracted = ExtractedText(text, (Page(1, 0, len(text)),), "txt", "text", "0" * 64, None)
-        tag_documents([build_document(extracted)], model)
-    except Exception:  # only a warm-up: real documents report their own errors
-        logger.debug("worker warm-up failed", exc_info=True)
+    warm_up(_WORKER["model"])
 
 
 def _work(path: str, sha256: str, engine: str, max_pages: int | None, timeout: float | None):
@@ -338,12 +200,12 @@ class _Pool:
         )
         self.pids: dict[str, int] = {}
 
-    def submit(self, task: _Task, options: ScanOptions) -> Future:
+    def submit(self, task: Task, options: ScanOptions) -> Future:
         return self.executor.submit(
             _work, str(task.path), task.sha256, options.engine, options.max_pages, options.timeout
         )
 
-    def drain_started(self, tasks: dict[str, _Task]) -> None:
+    def drain_started(self, tasks: dict[str, Task]) -> None:
         while True:
             try:
                 if self.started.empty():
@@ -364,15 +226,6 @@ class _Pool:
     def close(self, *, wait_for: bool = True) -> None:
         self.executor.shutdown(wait=wait_for, cancel_futures=True)
         self.started.close()
-
-
-#: Extra seconds past ``--timeout`` before the parent kills a worker that did not stop.
-HARD_LIMIT_GRACE = 5.0
-
-
-def _hard_limit(timeout: float) -> float:
-    """When the parent kills a worker that ignores the soft limit (stuck in native code)."""
-    return timeout + max(HARD_LIMIT_GRACE, 0.5 * timeout)
 
 
 def _hash_inputs(
@@ -469,11 +322,11 @@ def run_scan(
             remove_stale_temporaries(target)  # safe: the journal lock is ours
         unique, duplicates, unreadable = _hash_inputs(inputs, journal, work.skipped)
 
-        todo: list[_Task] = []
+        todo: list[Task] = []
         for path, sha256 in unique:
             entry = journal.get(sha256, path)
             if entry is None or (entry.kind == "failure" and options.retry_failed):
-                todo.append(_Task(path, sha256))
+                todo.append(Task(path, sha256))
         skipped = len(unique) - len(todo)
         progress = ScanProgress(total=len(todo), completed=0, failed=0)
         if on_progress:
@@ -603,7 +456,7 @@ class _Finisher:
 
 
 def _process(
-    todo: list[_Task],
+    todo: list[Task],
     options: ScanOptions,
     backend: str,
     finish: Callable[[dict[str, Any]], None],
@@ -611,9 +464,9 @@ def _process(
 ) -> None:
     """Run ``todo`` through local worker processes, passing each entry to ``finish``."""
     n_workers = min(options.n_workers, len(todo))
-    pending: deque[_Task] = deque(todo)
-    suspects: deque[_Task] = deque()
-    in_flight: dict[Future, _Task] = {}
+    pending: deque[Task] = deque(todo)
+    suspects: deque[Task] = deque()
+    in_flight: dict[Future, Task] = {}
     pool: _Pool | None = None
     empty_crashes = 0  # pools in a row that broke before any file started
 
@@ -698,7 +551,7 @@ def _process(
             stuck = {
                 task.sha256
                 for task in in_flight.values()
-                if task.started is not None and now - task.started > _hard_limit(options.timeout)
+                if task.started is not None and now - task.started > hard_limit(options.timeout)
             }
             if stuck:
                 for sha256 in stuck:

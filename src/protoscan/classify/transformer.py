@@ -34,8 +34,8 @@ from protoscan.classify.model_dir import (
 from protoscan.classify.stance import head_proba, stance_targets
 from protoscan.corpus.schema import STANCES, CorpusPassage, label_matrix
 from protoscan.errors import ConfigError, ModelLoadError
-from protoscan.evaluate import f1_scores
 from protoscan.labels import CORE_LABELS
+from protoscan.training.evaluate import f1_scores
 
 __all__ = ["TransformerClassifier", "resolve_device"]
 

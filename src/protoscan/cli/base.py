@@ -137,7 +137,7 @@ def untrim(
 ) -> None:
     """Rebuild a full-vocabulary model directory from a run fine-tuned on a trimmed base."""
     from protoscan.base.trim import TRIM_INFO, restore_full_model
-    from protoscan.model_card import write_model_card
+    from protoscan.training.model_card import write_model_card
 
     info = json.loads((trimmed / TRIM_INFO).read_text(encoding="utf-8"))
     restore_full_model(run, info, model, output)

@@ -29,8 +29,8 @@ def train(
     ] = None,
 ) -> None:
     """Train a classifier from a recipe; the run is recorded under models/runs/."""
-    from protoscan.train import data_description, load_config
-    from protoscan.train import train as run_training
+    from protoscan.training.train import data_description, load_config
+    from protoscan.training.train import train as run_training
 
     recipe = load_config(config, parse_overrides(overrides or []))
     err_console.print(
@@ -129,7 +129,7 @@ def evaluate(
     """
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
-    from protoscan.evaluate import evaluate_predictions, plot_pr_curves
+    from protoscan.training.evaluate import evaluate_predictions, plot_pr_curves
 
     if real is not None:
         _evaluate_real(real, model, interval, as_json)
@@ -194,11 +194,11 @@ def _evaluate_real(real: Path, model: Path, interval: str, as_json: bool) -> Non
     """``evaluate --real``: measure and store the model's real-text error rates."""
     import datetime as dt
 
-    from protoscan.batch.runner import model_fingerprint
+    from protoscan.batch.task import model_fingerprint
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
-    from protoscan.evaluate import real_accuracy, write_real_accuracy
     from protoscan.hashing import file_sha256
+    from protoscan.training.evaluate import real_accuracy, write_real_accuracy
 
     _check_interval(interval)
     if not real.is_file():
@@ -230,9 +230,9 @@ def _evaluate_documents(folder: Path, model: Path, interval: str, as_json: bool)
     import datetime as dt
 
     from protoscan.analysis.correction import DOCUMENTS_KEY
-    from protoscan.batch.runner import model_fingerprint
+    from protoscan.batch.task import model_fingerprint
     from protoscan.classify.model_dir import load_classifier
-    from protoscan.evaluate import document_accuracy, write_real_accuracy
+    from protoscan.training.evaluate import document_accuracy, write_real_accuracy
 
     _check_interval(interval)
     if not folder.is_dir():
@@ -298,8 +298,8 @@ def _compare(
     as_json: bool,
 ) -> None:
     from protoscan.classify.model_dir import load_classifier
-    from protoscan.evaluate import compare_predictions
     from protoscan.labels import get_label
+    from protoscan.training.evaluate import compare_predictions
 
     model_a, model_b = (load_classifier(path) for path in models)
     labels = tuple(label for label in model_a.labels_ if label in model_b.labels_)
@@ -449,7 +449,7 @@ def export_onnx(
     from protoscan.classify.model_dir import load_classifier
     from protoscan.classify.onnx_backend import export_onnx as run_export
     from protoscan.corpus.schema import load_passages
-    from protoscan.evaluate import evaluate_predictions
+    from protoscan.training.evaluate import evaluate_predictions
 
     started = time.perf_counter()
     exported = run_export(source, output, quantize=not fp32)
@@ -475,7 +475,7 @@ def export_onnx(
     for name, (f1, rate) in scores.items():
         console.print(f"{name}: test core macro-F1 {f1:.2f}, {rate:.1f} passages/s")
     console.print(f"core macro-F1 change {change:+.2f} points on {len(texts)} test passages")
-    from protoscan.train import describe_model
+    from protoscan.training.train import describe_model
 
     describe_model(
         output,

@@ -15,7 +15,7 @@ from rich.progress import ProgressColumn
 from rich.table import Table
 from rich.text import Text
 
-from protoscan.batch.runner import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT
+from protoscan.batch.task import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT
 from protoscan.cli.common import DEFAULT_MODEL, Engine, err_console
 
 if TYPE_CHECKING:

@@ -61,7 +61,7 @@ def screen(
     ] = False,
 ) -> None:
     from protoscan.classify.model_dir import load_classifier
-    from protoscan.screen import document_from_text, screen_document
+    from protoscan.screen.report import document_from_text, screen_document
 
     if file == "-":
         doc = document_from_text(typer.get_text_stream("stdin").read(), source="-")

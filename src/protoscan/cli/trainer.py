@@ -68,7 +68,11 @@ def suggest(
     """
     from rich.markup import escape
 
-    from protoscan.annotate import SKIPPED_SECTION_KINDS, suggest_passages, write_suggestions
+    from protoscan.training.annotate import (
+        SKIPPED_SECTION_KINDS,
+        suggest_passages,
+        write_suggestions,
+    )
 
     if corpus is None and CORPUS.is_dir():
         corpus = CORPUS
@@ -130,8 +134,8 @@ def list_runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every training run, oldest first, with its test and real-data numbers."""
-    from protoscan.runs import list_runs as read_runs
-    from protoscan.runs import same_model
+    from protoscan.training.runs import list_runs as read_runs
+    from protoscan.training.runs import same_model
 
     infos = read_runs(runs)
     if as_json:
@@ -181,7 +185,7 @@ def promote(
     ] = CORPUS,
 ) -> None:
     """Copy a run to the default model if its test core macro-F1 is not worse."""
-    from protoscan.runs import promote_run
+    from protoscan.training.runs import promote_run
 
     result = promote_run(run, default=default, runs_dir=runs, data=data, force=force)
     basis = (
@@ -216,9 +220,9 @@ def learning_curve(
 ) -> None:
     """Train on growing document subsamples and plot core macro-F1 (nothing goes to runs/)."""
     from protoscan.errors import ConfigError
-    from protoscan.learning_curve import learning_curve as run_curve
-    from protoscan.learning_curve import write_learning_curve
-    from protoscan.train import load_config
+    from protoscan.training.learning_curve import learning_curve as run_curve
+    from protoscan.training.learning_curve import write_learning_curve
+    from protoscan.training.train import load_config
 
     try:
         shares = [float(f) for f in fractions.split(",") if f.strip()]

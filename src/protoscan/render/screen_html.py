@@ -20,10 +20,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from protoscan.checks import CheckResult
 from protoscan.document import Passage
 from protoscan.render.templating import render_page
-from protoscan.screen import (
+from protoscan.screen.checks import CheckResult
+from protoscan.screen.report import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     PassageFinding,

@@ -14,8 +14,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from protoscan.checks import CheckResult
-from protoscan.screen import (
+from protoscan.screen.checks import CheckResult
+from protoscan.screen.report import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     PassageFinding,

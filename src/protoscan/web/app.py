@@ -31,7 +31,7 @@ from protoscan import __version__
 from protoscan.errors import ProtoscanError
 from protoscan.render.screen_html import build_screen_html, screen_context
 from protoscan.render.templating import CONTENT_SECURITY_POLICY, render_page
-from protoscan.screen import ScreenReport, screen_document
+from protoscan.screen.report import ScreenReport, screen_document
 from protoscan.web.errors import (
     ACCEPTED_SUFFIXES,
     UploadError,

@@ -389,7 +389,7 @@ def write_real_accuracy(model_dir: Path, block: dict[str, Any], *, key: str | No
     from protoscan.analysis.correction import METRICS_KEY
     from protoscan.batch.store import write_atomic
     from protoscan.errors import DataError
-    from protoscan.model_card import write_model_card
+    from protoscan.training.model_card import write_model_card
 
     path = Path(model_dir) / "metrics.json"
     metrics: dict[str, Any] = {}

@@ -183,7 +183,7 @@ class Promotion:
 def _test_core_f1(model_dir: Path, data: Path) -> tuple[float, int]:
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
-    from protoscan.evaluate import evaluate_predictions
+    from protoscan.training.evaluate import evaluate_predictions
 
     passages = load_passages(data, split="test")
     if not passages:
@@ -247,7 +247,7 @@ def promote_run(
     Example:
         >>> promote_run("20261122-223646-linear")  # doctest: +SKIP
     """
-    from protoscan.train import replace_directory
+    from protoscan.training.train import replace_directory
 
     run_dir = resolve_run(run, runs_dir)
     default = Path(default)

@@ -136,7 +136,7 @@ def learning_curve(
     """Fit the recipe on growing document subsamples of the training split.
 
     Args:
-        config: A ``TrainConfig`` (``protoscan.train.load_config``).
+        config: A ``TrainConfig`` (``protoscan.training.train.load_config``).
         fractions: Shares of the training documents, each in (0, 1].
         seeds: Number of seeds (0 … seeds − 1) per fraction.
         passages: Use these instead of reading ``config.data``.
@@ -149,11 +149,11 @@ def learning_curve(
         ConfigError: A fraction outside (0, 1], fewer than one seed, or no train/test data.
 
     Example:
-        >>> from protoscan.train import load_config
+        >>> from protoscan.training.train import load_config
         >>> curve = learning_curve(load_config("training/linear.toml"))  # doctest: +SKIP
     """
     from protoscan.classify.model_dir import classifier_class
-    from protoscan.evaluate import evaluate_predictions
+    from protoscan.training.evaluate import evaluate_predictions
 
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1; got {seeds}")

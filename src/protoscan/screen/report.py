@@ -2,7 +2,7 @@
 
 ``screen_document(doc, classifier)`` returns a ``ScreenReport``: every passage the model tags
 (with the words that drove the score and the requirement behind the label), the absence
-checks of ``protoscan.checks`` (inferred, lower confidence) and readability advice. Statute
+checks of ``protoscan.screen.checks`` (inferred, lower confidence) and readability advice. Statute
 sections, passages of fewer than four words and passages that are only context (letterhead,
 metadata lines, headings, signatures; ``protoscan.structure.context``) are never scored;
 passages in a complaint section are allegations, not findings.
@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from protoscan.checks import CheckResult, checks_apply, run_checks
 from protoscan.document import Document, Metadata, Page, Passage, Section
 from protoscan.errors import EmptyDocumentError
 from protoscan.findings import SUPERVISORY_AUTHORITIES, counts_as_finding, voice_of
 from protoscan.labels import get_label
 from protoscan.privacy import find_personal_numbers, mask_personal_numbers
-from protoscan.readability import ReadabilityReport, assess_readability
+from protoscan.screen.checks import CheckResult, checks_apply, run_checks
+from protoscan.screen.readability import ReadabilityReport, assess_readability
 from protoscan.structure.context import context_passages
 
 __all__ = [

@@ -20,8 +20,8 @@ import numpy as np
 from protoscan.classify.model_dir import METRICS_NAME, classifier_class
 from protoscan.corpus.schema import CorpusPassage, load_passages
 from protoscan.errors import ConfigError
-from protoscan.evaluate import Evaluation, evaluate_predictions
 from protoscan.labels import ALL_LABELS
+from protoscan.training.evaluate import Evaluation, evaluate_predictions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def real_dev_path() -> Path | None:
@@ -155,7 +155,7 @@ def train(
         passages: Use these passages instead of reading ``config.data`` (tests, subsampling).
         run_dir: Write the run here instead of ``runs_dir/<timestamp>-<name>``.
     """
-    from protoscan.model_card import write_model_card
+    from protoscan.training.model_card import write_model_card
 
     corpus = passages if passages is not None else load_passages(config.data)
     splits = {s: [p for p in corpus if p.split == s] for s in ("train", "dev", "test")}
@@ -227,7 +227,7 @@ def describe_model(
     — test and dev splits of ``data``, and the real JO/IVO sentences when ``../shared`` is
     there (evaluation only) — and write its ``metrics.json`` and ``MODEL_CARD.md``."""
     from protoscan.classify.model_dir import load_classifier, read_config
-    from protoscan.model_card import write_model_card
+    from protoscan.training.model_card import write_model_card
 
     model_dir = Path(model_dir)
     classifier = load_classifier(model_dir)
