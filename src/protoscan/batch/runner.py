@@ -78,6 +78,7 @@ _QUEUED_PER_WORKER = 2
 #: How often the parent wakes up to check deadlines and worker start messages (seconds).
 _POLL = 0.25
 
+
 @dataclass(frozen=True)
 class ScanProgress:
     """Sent to ``on_progress`` at the start and after every finished file."""

@@ -6,6 +6,10 @@ This is the only module that imports spaCy, and it does so lazily, so importing
 inside them; a small component after the sentencizer fixes numbered list items and the
 abbreviations that can also end a sentence (``m.m.``, initials such as ``L.F.``).
 
+``split_clauses`` gives the same sentences with the clause breaks inside them (commas,
+semicolons, colons, brackets, dashes and "men"), for rules that read a sentence clause by
+clause, such as the absence checks' negation scope.
+
 A passage is a paragraph (text between blank lines). A paragraph longer than
 ``SegmentConfig.max_chars`` is split into windows of 1–``max_sentences`` consecutive
 sentences that stay within ``max_chars`` where the sentences allow it.
@@ -18,6 +22,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from protoscan.errors import ConfigError
@@ -28,8 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ABBREVIATIONS",
+    "CLAUSE_BREAKS",
     "SegmentConfig",
+    "Sentence",
     "get_nlp",
+    "split_clauses",
     "split_paragraphs",
     "split_passages",
     "split_sentences",
@@ -49,6 +57,9 @@ SENTENCE_FINAL_ABBREVIATIONS: tuple[str, ...] = (
     "m.m.", "m.fl.", "osv.", "o.s.v.", "etc.", "f.", "ff.", "kr.", "tkr.", "mnkr.",
 )  # fmt: skip
 
+#: Tokens that end a clause inside a sentence (compared in lower case).
+CLAUSE_BREAKS = frozenset({",", ";", ":", "(", ")", "–", "men"})
+
 # "SoL." must end a sentence: spaCy keeps a period after a capital letter (initials such
 # as "R." or "L.F."), so split it off after a lowercase-uppercase pair ("SoL.", "HfD.").
 _EXTRA_SUFFIXES = (r"(?<=[a-zåäö][A-ZÅÄÖ])\.",)
@@ -56,7 +67,23 @@ _INITIALS = re.compile(r"^(?:[A-ZÅÄÖ]\.)+$")
 _LIST_MARKER = re.compile(r"^(?:\d{1,2}|[a-zA-Z])$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_LINE_BREAK = re.compile(r"\n")
 _MAX_CHUNK_CHARS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence and the clause breaks inside it, as offsets into the text.
+
+    Attributes:
+        start_char: Where the sentence starts (no surrounding whitespace).
+        end_char: Where it ends.
+        breaks: ``(start_char, end_char)`` of each ``CLAUSE_BREAKS`` token, in order.
+    """
+
+    start_char: int
+    end_char: int
+    breaks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,15 +216,49 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         >>> [t[s:e] for s, e in split_sentences(t)]
         ['Han sade bl.a. att JO 2004/05 s. 202 gäller.', 'Ärendet avslutas.']
     """
+    return [(s.start_char, s.end_char) for s in split_clauses(text, start, end)]
+
+
+def split_clauses(
+    text: str, start: int = 0, end: int | None = None, *, line_breaks: bool = False
+) -> list[Sentence]:
+    """Split ``text[start:end]`` into sentences with their clause breaks.
+
+    Args:
+        text: The full document text.
+        start: Where the span to split begins.
+        end: Where it ends (default: the end of ``text``).
+        line_breaks: Also end a sentence at every line break (lists, tables and letterheads
+            written one item per line).
+
+    Returns:
+        The sentences of ``split_sentences`` (cut at line breaks if asked), each with the
+        offsets of its ``CLAUSE_BREAKS`` tokens.
+
+    Example:
+        >>> t = "Pojken har inte hörts, men han har observerats.\\nBeslut: avslag"
+        >>> sentences = split_clauses(t, line_breaks=True)
+        >>> [(t[s.start_char : s.end_char], len(s.breaks)) for s in sentences]
+        [('Pojken har inte hörts, men han har observerats.', 2), ('Beslut: avslag', 1)]
+    """
     end = len(text) if end is None else end
     nlp = get_nlp()
-    spans = []
+    sentences = []
     for chunk_start, chunk_end in _chunks(text, start, end):
         for sent in nlp(text[chunk_start:chunk_end]).sents:
-            s, e = _trim(text, chunk_start + sent.start_char, chunk_start + sent.end_char)
-            if s < e:
-                spans.append((s, e))
-    return spans
+            breaks = [
+                (chunk_start + t.idx, chunk_start + t.idx + len(t))
+                for t in sent
+                if t.lower_ in CLAUSE_BREAKS
+            ]
+            first = chunk_start + sent.start_char
+            cuts = [first + m.start() for m in _LINE_BREAK.finditer(sent.text) if line_breaks]
+            for s, e in pairwise([first, *cuts, chunk_start + sent.end_char]):
+                s, e = _trim(text, s, e)
+                if s < e:
+                    inside = tuple(b for b in breaks if s <= b[0] < e)
+                    sentences.append(Sentence(s, e, inside))
+    return sentences
 
 
 def _chunks(text: str, start: int, end: int) -> list[tuple[int, int]]:
