@@ -15,10 +15,10 @@ CORPORA := corpora/passages corpora/sentences
 DEMO := out/demo
 
 .PHONY: help install demo test test-all lint format train train-linear train-transformer base \
-        export-onnx evaluate corpus-validate corpus-stats bench clean
+        train-default export-onnx evaluate corpus-validate corpus-stats bench clean
 
 help:
-	@echo "make demo | test | lint | train | train-transformer | export-onnx | evaluate | bench"
+	@echo "make demo | test | lint | train | train-transformer | train-default | export-onnx | evaluate | bench"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,12 @@ train-transformer: base
 	$(PROTOSCAN) train --config training/transformer-e5-small.toml --output $(TRANSFORMER)
 	rm -rf $(TRANSFORMER)-onnx-int8
 	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 $(addprefix --data ,$(CORPORA))
+
+# The shipped default: linear + transformer (ONNX int8) averaged, into models/default.
+train-default: $(STAMP)
+	test -f models/linear/config.json || $(MAKE) train-linear
+	test -f $(TRANSFORMER)-onnx-int8/config.json || $(MAKE) train-transformer
+	$(PROTOSCAN) train --config training/ensemble.toml
 
 export-onnx: $(STAMP)
 	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 $(addprefix --data ,$(CORPORA))

@@ -48,6 +48,7 @@ CLASSIFIERS: dict[str, str] = {
     "embedding": "protoscan.classify.embedding:EmbeddingClassifier",
     "cascade": "protoscan.classify.cascade:CascadeClassifier",
     "onnx": "protoscan.classify.onnx_backend:OnnxClassifier",
+    "ensemble": "protoscan.classify.ensemble:EnsembleClassifier",
 }
 
 _VERSIONED = (

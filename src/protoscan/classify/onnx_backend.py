@@ -298,6 +298,9 @@ def _quantize(fused: Path, file: Path) -> None:
         str(fused),
         str(file),
         weight_type=QuantType.QInt8,
+        # One scale per output channel: per-tensor scales cost the fine-tuned e5-small about
+        # 6 test points of core macro-F1 on passages, per-channel about 2 (same 31 MB).
+        per_channel=True,
         # Fused operators are outside ONNX's type inference; their outputs are float.
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
