@@ -63,6 +63,27 @@ def test_clean_drafts_fail_no_check(draft_results: dict[str, dict[str, CheckResu
             assert failed, name
 
 
+@pytest.mark.parametrize(
+    ("prefix", "wrong"),
+    [
+        ("brist-19", "kan inte överklagas"),
+        ("brist-20", "Kammarrätten"),
+        ("brist-21", "tingsrätten"),
+        ("brist-22", "inom tre månader"),
+        ("brist-23", "kan inte överklagas"),
+        ("brist-24", "från beslutsdagen"),
+    ],
+)
+def test_drafts_with_a_wrong_appeal_notice_say_what_is_wrong(
+    draft_results: dict[str, dict[str, CheckResult]], prefix: str, wrong: str
+) -> None:
+    name = next(n for n in draft_results if n.startswith(prefix))
+    result = draft_results[name]["appeal_notice_missing"]
+    assert [r.id for r in draft_results[name].values() if r.failed] == ["appeal_notice_missing"]
+    assert wrong in result.summary and "33 § andra stycket" in result.summary
+    assert any(wrong in e.text for e in result.evidence if not e.counts)
+
+
 def test_evidence_points_into_the_text(draft_results: dict[str, dict[str, CheckResult]]) -> None:
     for name, results in draft_results.items():
         text = read_document(DRAFTS / name).text
@@ -302,17 +323,86 @@ def test_investigation_time(started: str, decided: str, extra: str, status: str)
         ("Ansökan om kontaktperson avslås.",
          "Hur man överklagar\n\nBeslutet kan överklagas hos förvaltningsrätten inom tre veckor.",
          "passed"),
-        ("Ansökan om kontaktperson avslås.", "Beslutet kan inte överklagas.", "passed"),
+        # A refusal of bistånd can be appealed (SoL 16 kap. 3 §): saying it cannot is wrong.
+        ("Ansökan om kontaktperson avslås.", "Beslutet kan inte överklagas.", "failed"),
         ("Pojken ska från och med den 1 mars vistas på HVB Björkhagen.", "", "failed"),
         ("Pojken beviljas kontaktperson.", "", "not_applicable"),
-        # Not opening (or closing) an utredning cannot be appealed: no notice is required.
+        # Not opening (or closing) an utredning cannot be appealed: no notice is required,
+        # and a draft that says it cannot be appealed is right.
         ("Utredning inleds inte.", "", "not_applicable"),
         ("Utredningen avslutas utan insats.", "", "not_applicable"),
+        ("Utredning inleds inte.", "Beslutet kan inte överklagas.", "passed"),
+        ("Utredning inleds enligt 11 kap. 1 § SoL.", "Beslutet går inte att överklaga.", "passed"),
     ],
 )  # fmt: skip
 def test_appeal_notice(decision: str, notice: str, status: str) -> None:
     body = f"Beslut\n\n{decision}\n\n{notice}"
     assert draft(body)["appeal_notice_missing"].status == status
+
+
+_LVU_14 = "Umgänget med pappa begränsas enligt 14 § andra stycket 1 LVU."
+_REFUSAL = "Ansökan om kontaktfamilj avslås enligt 4 kap. 1 § SoL."
+
+
+@pytest.mark.parametrize(
+    ("decision", "notice", "wrong"),
+    [
+        (_REFUSAL, "Beslutet kan inte överklagas.", "”kan inte överklagas”"),
+        (_LVU_14, "Beslutet kan överklagas hos Kammarrätten i Jönköping inom tre veckor från den "
+         "dag ni fick del av beslutet.", "fel domstol"),
+        (_LVU_14, "Beslutet kan överklagas till tingsrätten inom tre veckor från den dag ni fick "
+         "del av beslutet.", "fel domstol"),
+        ("Socialnämnden beslutar om tillfälligt flyttningsförbud enligt 27 § LVU.",
+         "Beslutet kan överklagas hos förvaltningsrätten inom tre månader från den dag du fick "
+         "del av beslutet.", "inom tre veckor"),
+        (_REFUSAL, "Beslutet kan överklagas hos förvaltningsrätten. Överklagandet ska ha kommit "
+         "in inom två veckor.", "förvaltningslagen 44 §"),
+        (_REFUSAL, "Beslutet kan överklagas hos förvaltningsrätten inom tre veckor från "
+         "beslutsdagen.", "från den dag parten fick del av beslutet"),
+    ],
+)  # fmt: skip
+def test_wrong_appeal_notice_fails_and_says_why(decision: str, notice: str, wrong: str) -> None:
+    result = draft(f"Beslut\n\n{decision}\n\nHur man överklagar\n\n{notice}")[
+        "appeal_notice_missing"
+    ]
+    assert result.status == "failed"
+    assert wrong in result.summary
+    # Why it matters legally: FL 33 § andra stycket, and the court it goes to.
+    assert "33 § andra stycket" in result.summary and "förvaltningsrätten" in result.summary
+    assert any(not e.counts and e.section == "Hur man överklagar" for e in result.evidence)
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        # The second instance named after the right first one.
+        "Beslutet kan överklagas hos förvaltningsrätten i Falun. Överklagandet ska ha kommit in "
+        "till socialnämnden inom tre veckor från den dag du fick del av beslutet. "
+        "Förvaltningsrättens dom kan i sin tur överklagas till kammarrätten i Sundsvall.",
+        "Skriv till förvaltningsrätten men skicka skrivelsen till socialnämnden. Överklagandet "
+        "ska ha kommit in inom 21 dagar från den dag du fick del av beslutet.",
+    ],
+)
+def test_right_appeal_notice_passes(notice: str) -> None:
+    body = f"Beslut\n\n{_REFUSAL}\n\nHur man överklagar\n\n{notice}"
+    assert draft(body)["appeal_notice_missing"].status == "passed"
+
+
+def test_appeal_in_the_case_history_is_no_notice() -> None:
+    body = (
+        "Bakgrund\n\nMamma överklagade förra beslutet till kammarrätten inom tre månader.\n\n"
+        f"Beslut\n\n{_LVU_14}\n\nHur man överklagar\n\nBeslutet kan överklagas hos "
+        "förvaltningsrätten inom tre veckor från den dag ni fick del av beslutet."
+    )
+    assert draft(body)["appeal_notice_missing"].status == "passed"
+
+
+def test_evidence_names_its_section() -> None:
+    result = draft(f"Beslut\n\n{_REFUSAL}\n\nBeslutet kan inte överklagas.")[
+        "appeal_notice_missing"
+    ]
+    assert {e.section for e in result.evidence} == {"Beslut"}
+    assert result.evidence[0].to_dict()["section"] == "Beslut"
 
 
 def test_appeal_notice_reads_the_decision_title() -> None:

@@ -19,6 +19,7 @@ from protoscan.document import Section
 
 __all__ = [
     "HEADING_KINDS",
+    "NARRATIVE_KINDS",
     "SECTION_KINDS",
     "Heading",
     "classify_heading",
@@ -31,6 +32,11 @@ SECTION_KINDS: tuple[str, ...] = (
     "incident", "causes", "measures", "position", "law", "assessment", "decision",
     "demands", "appeal", "other",
 )  # fmt: skip
+#: Sections that tell what happened in the case ("Bakgrund", "Ärendet", "Anmälan",
+#: "Utredning", "Samtal med barnet"), as opposed to what the author assesses or decides.
+NARRATIVE_KINDS: frozenset[str] = frozenset(
+    {"background", "complaint", "investigation", "child_views", "incident"}
+)
 
 #: Known headings (lower case) and the normalised kind each one opens.
 HEADING_KINDS: dict[str, str] = {

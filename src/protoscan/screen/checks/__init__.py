@@ -26,6 +26,7 @@ May import: ``document``, ``labels``, ``structure`` and its own modules; never t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from protoscan.document import Document
@@ -95,6 +96,13 @@ def checks_apply(doc: Document) -> tuple[bool, str]:
     return False, "Dokumentet verkar inte vara ett kommunalt beslut (inga kommunala rubriker)."
 
 
+def _placed(doc: Document, evidence: Evidence) -> Evidence:
+    """The evidence with the heading of the section it stands under."""
+    section = doc.section_at(evidence.start_char)
+    title = section.title if section is not None else ""
+    return dataclasses.replace(evidence, section=title) if title else evidence
+
+
 def run_checks(doc: Document) -> tuple[CheckResult, ...]:
     """Run every absence check on a document.
 
@@ -130,7 +138,7 @@ def run_checks(doc: Document) -> tuple[CheckResult, ...]:
                 looked_for=check.looked_for,
                 summary=summary,
                 confidence=check.confidence,
-                evidence=tuple(evidence),
+                evidence=tuple(_placed(doc, e) for e in evidence),
             )
         )
     return tuple(results)

@@ -22,6 +22,7 @@ from protoscan.screen.checks.negation import WORDS, negated
 from protoscan.structure.segment import split_clauses
 
 __all__ = [
+    "NOTE_NEGATED",
     "STATUSES",
     "Check",
     "CheckResult",
@@ -38,6 +39,8 @@ __all__ = [
 _I = re.IGNORECASE
 
 STATUSES: tuple[str, ...] = ("passed", "failed", "not_applicable")
+#: The note on evidence whose clause denies the requirement ("ingen riskbedömning har gjorts").
+NOTE_NEGATED = "nekande omnämnande"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Evidence:
         sentence: The sentence they stand in (for context in reports).
         note: What the match is, in Swedish (``"nekande, med skäl"``, ``"datum för anmälan"``).
         counts: Whether the match satisfies what the check requires.
+        section: The heading of the section the match stands under (``""`` before the first
+            heading); ``run_checks`` fills it in.
     """
 
     start_char: int
@@ -59,6 +64,7 @@ class Evidence:
     sentence: str
     note: str
     counts: bool
+    section: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +74,7 @@ class Evidence:
             "sentence": self.sentence,
             "note": self.note,
             "counts": self.counts,
+            "section": self.section,
         }
 
 
@@ -334,7 +341,7 @@ def outcome(
         elif hit.negated and reason_counts and hit.reasoned:
             evidence.append(ctx.evidence(hit, "nekande, men med skäl", True))
         elif hit.negated:
-            evidence.append(ctx.evidence(hit, "nekande omnämnande", False))
+            evidence.append(ctx.evidence(hit, NOTE_NEGATED, False))
         else:
             evidence.append(ctx.evidence(hit, "rubrik" if hit.heading else "spår", True))
     counted = [e for e in evidence if e.counts]
