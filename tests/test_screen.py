@@ -220,11 +220,11 @@ def test_json_schema_is_stable(classifier: Any) -> None:
     assert set(data) == {
         "schema", "exit_code", "has_findings", "counts", "document", "model", "threshold",
         "thresholds", "personal_data_masked", "personal_numbers", "findings", "allegations",
-        "absence_checks", "readability",
+        "set_aside", "absence_checks", "readability",
     }  # fmt: skip
     assert set(data["counts"]) == {
-        "findings", "finding_passages", "allegations", "checks_failed", "checks_passed",
-        "checks_not_applicable", "long_sentences", "unexplained_abbreviations",
+        "findings", "finding_passages", "allegations", "set_aside", "checks_failed",
+        "checks_passed", "checks_not_applicable", "long_sentences", "unexplained_abbreviations",
     }  # fmt: skip
     assert set(data["document"]) == {
         "doc_id",
@@ -242,8 +242,8 @@ def test_json_schema_is_stable(classifier: Any) -> None:
     assert data["findings"], "threshold 0.3 should tag something in this draft"
     assert set(data["findings"][0]) == {
         "passage_id", "label", "name_sv", "score", "threshold", "start_char", "end_char", "text",
-        "page_numbers", "section", "section_kind", "voice", "allegation", "legal_basis",
-        "definition", "cue_source", "cues",
+        "page_numbers", "section", "section_kind", "voice", "allegation", "set_aside",
+        "set_aside_reason", "legal_basis", "definition", "cue_source", "cues",
     }  # fmt: skip
     checks = data["absence_checks"]
     assert checks["inferred"] is True and checks["applicable"] is True

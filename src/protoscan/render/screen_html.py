@@ -112,7 +112,9 @@ def _card(finding: PassageFinding) -> dict[str, Any]:
         "name_sv": finding.name_sv,
         "colour": LABEL_COLOURS.get(finding.label, _DEFAULT_COLOUR),
         "allegation": finding.allegation,
-        "kind": "Påstående i anmälan, inte ett fynd" if finding.allegation else "Fynd",
+        "muted": not finding.counted,
+        "kind": finding.kind_sv + (", inte ett fynd" if finding.allegation else ""),
+        "set_aside_reason": finding.set_aside_reason,
         "score": f"{finding.score:.2f}",
         "threshold": f"{finding.threshold:.2f}",
         "pages": ", ".join(map(str, finding.page_numbers)),
@@ -144,6 +146,7 @@ def _row(
         row.update(
             findings=[_card(f) for f in findings],
             allegation=all(f.allegation for f in findings),
+            muted=not any(f.counted for f in findings),
             colour=LABEL_COLOURS.get(findings[0].label, _DEFAULT_COLOUR),
             labels=" ".join(dict.fromkeys(f.label for f in findings)),
             title="; ".join(f"{f.name_sv} {f.score:.2f}" for f in findings),
@@ -174,6 +177,7 @@ def _summary(report: ScreenReport) -> dict[str, Any]:
         (counts["findings"], "fynd i texten"),
         (counts["checks_failed"], "saknade delar (härledda)"),
         (counts["allegations"], "påståenden i anmälan"),
+        (counts["set_aside"], "markeringar som inte är fynd"),
         (lix, f"LIX ({readability.band or 'okänt'})"),
         (counts["long_sentences"], "överlånga meningar"),
         (counts["unexplained_abbreviations"], "oförklarade förkortningar"),
@@ -230,6 +234,7 @@ def _checks(report: ScreenReport) -> list[dict[str, Any]]:
                         "text": e.text,
                         "note": e.note,
                         "sentence": e.sentence,
+                        "section": e.section,
                     }
                     for n, e in enumerate(check.evidence)
                 ],
@@ -264,7 +269,7 @@ def screen_context(report: ScreenReport) -> dict[str, Any]:
         ``checks``, ``checks_applicable``, ``checks_reason`` and ``readability``.
     """
     doc = report.document
-    grouped = group_findings([*report.findings, *report.allegations])
+    grouped = group_findings(report.tagged)
     extra = _check_spans(report.checks)
     extra += [(s.start_char, s.end_char, "long", {"title": "lång mening"})
               for s in report.readability.long_sentences]  # fmt: skip

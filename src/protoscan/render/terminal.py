@@ -52,7 +52,8 @@ def _summary(report: ScreenReport) -> Panel:
         "Fynd i texten",
         f"{counts['findings']} (i {counts['finding_passages']} "
         f"{'stycke' if counts['finding_passages'] == 1 else 'stycken'})"
-        + (f", {counts['allegations']} påståenden i anmälan" if counts["allegations"] else ""),
+        + (f", {counts['allegations']} påståenden i anmälan" if counts["allegations"] else "")
+        + (f", {counts['set_aside']} markeringar som inte är fynd" if counts["set_aside"] else ""),
     )
     table.add_row(
         "Frånvarokontroller",
@@ -103,9 +104,9 @@ def _finding_block(findings: list[PassageFinding]) -> RenderableType:
     first = findings[0]
     parts: list[RenderableType] = []
     for finding in findings:
-        kind = "Påstående i anmälan" if finding.allegation else "Fynd"
         head = Text()
-        head.append(f"● {kind}: ", style="bold magenta" if finding.allegation else "bold red")
+        style = "bold red" if finding.counted else "bold magenta"
+        head.append(f"● {finding.kind_sv}: ", style=style)
         head.append(finding.name_sv, style="bold")
         head.append(f"  säkerhet {finding.score:.2f} (tröskel {finding.threshold:.2f})")
         if finding.page_numbers:
@@ -118,6 +119,8 @@ def _finding_block(findings: list[PassageFinding]) -> RenderableType:
         if cue_words:
             parts.append(Text(f"  Ledtrådar ({source}): {cue_words}", style="yellow"))
         parts.append(Text(f"  Krav: {finding.legal_basis}", style="cyan"))
+        if finding.set_aside_reason:
+            parts.append(Text(f"  Därför inget fynd: {finding.set_aside_reason}", style="magenta"))
     parts.append(Text(""))
     excerpt = _highlighted(first, first.text, first.start_char)
     for finding in findings[1:]:
@@ -128,7 +131,7 @@ def _finding_block(findings: list[PassageFinding]) -> RenderableType:
     return Panel(
         Group(*parts, excerpt),
         expand=True,
-        border_style="red" if not first.allegation else "magenta",
+        border_style="red" if any(f.counted for f in findings) else "magenta",
     )
 
 
@@ -186,7 +189,7 @@ def _readability(report: ScreenReport) -> RenderableType:
 def screen_renderable(report: ScreenReport) -> RenderableType:
     """The whole report as one rich renderable."""
     parts: list[RenderableType] = [_summary(report)]
-    grouped = group_findings([*report.findings, *report.allegations])
+    grouped = group_findings(report.tagged)
     parts.append(Rule("Fynd i texten, per avsnitt"))
     if not grouped:
         parts.append(Text("Modellen markerade inga stycken vid vald tröskel."))

@@ -5,7 +5,9 @@
 checks of ``protoscan.screen.checks`` (inferred, lower confidence) and readability advice. Statute
 sections, passages of fewer than four words and passages that are only context (letterhead,
 metadata lines, headings, signatures; ``protoscan.structure.context``) are never scored;
-passages in a complaint section are allegations, not findings.
+passages in a complaint section are allegations, not findings, and a tag the draft itself
+answers (the case's narrative under "Bakgrund", or a passage that shows the requirement met)
+is set aside with its reason (``protoscan.screen.set_aside``).
 Personal identity numbers are masked in everything the report holds unless asked otherwise;
 masking keeps every offset valid.
 """
@@ -28,6 +30,7 @@ from protoscan.labels import get_label
 from protoscan.privacy import find_personal_numbers, mask_personal_numbers
 from protoscan.screen.checks import CheckResult, checks_apply, run_checks
 from protoscan.screen.readability import ReadabilityReport, assess_readability
+from protoscan.screen.set_aside import set_aside_reason
 from protoscan.structure.context import context_passages
 
 __all__ = [
@@ -78,12 +81,21 @@ class Cue:
         }
 
 
+_SET_ASIDE_SV = {
+    "narrative": "Bakgrund i ärendet, inte ett fynd",
+    "requirement_met": "Kravet uppfyllt i stycket, inte ett fynd",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PassageFinding:
     """One label the model gave one passage, with what a reader needs to judge it.
 
     ``allegation`` is ``True`` for passages in a complaint section: what a complainant says,
-    shown for context but never counted as a finding.
+    shown for context but never counted as a finding. ``set_aside`` says why a tag is not a
+    finding although the passage is the author's own (``narrative`` or ``requirement_met``,
+    see ``protoscan.screen.set_aside``), with the reason in Swedish in ``set_aside_reason``.
+    ``section`` is the heading the passage stands under: where the finding sits.
     """
 
     passage_id: str
@@ -103,6 +115,20 @@ class PassageFinding:
     definition: str
     cues: tuple[Cue, ...]
     cue_source: str
+    set_aside: str | None = None
+    set_aside_reason: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """Whether the tag counts against the draft (neither an allegation nor set aside)."""
+        return not self.allegation and self.set_aside is None
+
+    @property
+    def kind_sv(self) -> str:
+        """What the tag is, in Swedish: a finding, an allegation, or why it is not a finding."""
+        if self.allegation:
+            return "Påstående i anmälan"
+        return _SET_ASIDE_SV.get(self.set_aside or "", "Fynd")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +145,8 @@ class PassageFinding:
             "section_kind": self.section_kind,
             "voice": self.voice,
             "allegation": self.allegation,
+            "set_aside": self.set_aside,
+            "set_aside_reason": self.set_aside_reason,
             "legal_basis": self.legal_basis,
             "definition": self.definition,
             "cue_source": self.cue_source,
@@ -134,6 +162,8 @@ class ScreenReport:
         document: The screened document (masked unless personal data was asked for).
         findings: Passage findings at or above the threshold, in text order.
         allegations: Tagged complaint-section passages (context, not findings).
+        set_aside: Tagged passages that the draft itself shows are not findings (the case's
+            narrative, or the requirement met in the passage), with the reason.
         checks: Absence checks, one per check id.
         checks_applicable: Whether absence checks could run on this document.
         checks_reason: Why or why not (Swedish).
@@ -160,6 +190,12 @@ class ScreenReport:
     personal_data_masked: bool
     personal_numbers: int
     context: dict[str, str] = field(default_factory=dict)
+    set_aside: tuple[PassageFinding, ...] = ()
+
+    @property
+    def tagged(self) -> tuple[PassageFinding, ...]:
+        """Every tag shown in the text: findings, allegations and set-aside tags."""
+        return (*self.findings, *self.allegations, *self.set_aside)
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:
@@ -180,6 +216,7 @@ class ScreenReport:
             "findings": len(self.findings),
             "finding_passages": len({f.passage_id for f in self.findings}),
             "allegations": len(self.allegations),
+            "set_aside": len(self.set_aside),
             "checks_failed": len(self.failed_checks),
             "checks_passed": sum(c.status == "passed" for c in self.checks),
             "checks_not_applicable": sum(c.status == "not_applicable" for c in self.checks),
@@ -222,6 +259,7 @@ class ScreenReport:
             "personal_numbers": self.personal_numbers,
             "findings": [f.to_dict() for f in self.findings],
             "allegations": [f.to_dict() for f in self.allegations],
+            "set_aside": [f.to_dict() for f in self.set_aside],
             "absence_checks": {
                 "applicable": self.checks_applicable,
                 "reason": self.checks_reason,
@@ -452,6 +490,7 @@ def screen_document(
     labels = list(classifier.labels_)
     authority = doc.metadata.authority
     context = context_passages(doc)
+    checks = run_checks(doc)
     scored = [
         p
         for p in doc.passages
@@ -464,6 +503,7 @@ def screen_document(
     )
     findings: list[PassageFinding] = []
     allegations: list[PassageFinding] = []
+    set_aside: list[PassageFinding] = []
     for passage, row in zip(scored, probs, strict=True):
         voice, counts, allegation = _voice(authority, passage)
         if not counts and not allegation:
@@ -495,7 +535,14 @@ def screen_document(
                 cues=cues,
                 cue_source=source,
             )
-            (allegations if allegation else findings).append(finding)
+            reason = None if allegation else set_aside_reason(passage, label, checks)
+            if allegation:
+                allegations.append(finding)
+            elif reason is not None:
+                kind, why = reason
+                set_aside.append(dataclasses.replace(finding, set_aside=kind, set_aside_reason=why))
+            else:
+                findings.append(finding)
     applicable, reason = checks_apply(doc)
     model_info: dict[str, Any] = {"backend": getattr(classifier, "backend", None)}
     if model_path is not None:
@@ -504,7 +551,7 @@ def screen_document(
         document=doc,
         findings=tuple(findings),
         allegations=tuple(allegations),
-        checks=run_checks(doc),
+        checks=checks,
         checks_applicable=applicable,
         checks_reason=reason,
         readability=assess_readability(doc),
@@ -514,6 +561,7 @@ def screen_document(
         personal_data_masked=not show_personal_data,
         personal_numbers=personal_numbers,
         context=context,
+        set_aside=tuple(set_aside),
     )
 
 
