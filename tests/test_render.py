@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pdfplumber
@@ -212,6 +213,16 @@ def test_render_pdf_without_header_or_footer(tmp_path: Path) -> None:
     (page,) = _raw_pdf_pages(path)
     assert "Sid" not in page
     assert _normalise(page) == "Beslut Utredning inleds inte."
+
+
+def test_renders_are_byte_identical(tmp_path: Path) -> None:
+    """Document ids are content hashes: rendering the same source twice must not change them."""
+    text = "Beslut\n\nUtredning inleds inte."
+    for render in (render_pdf, render_docx):
+        suffix = ".pdf" if render is render_pdf else ".docx"
+        first = render(text, tmp_path / f"a{suffix}").read_bytes()
+        time.sleep(1.1)  # the PDF creation date has a resolution of one second
+        assert render(text, tmp_path / f"b{suffix}").read_bytes() == first
 
 
 def test_hyphenate_breaks_long_words_at_line_ends(tmp_path: Path) -> None:

@@ -16,9 +16,12 @@ cleaner has real hyphenation to undo.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +42,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FORMATS: tuple[str, ...] = ("pdf", "docx", "txt")
+#: The creation date written into every rendered PDF.
+RENDER_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 #: Page geometry in millimetres (A4, margins of a typical Swedish authority letter).
 _MARGIN_LEFT = 25.0
@@ -201,6 +206,9 @@ def _make_pdf(header: str | None, footer_pages: bool) -> Any:
     pdf.add_font(_FONT, "", str(regular))
     pdf.add_font(_FONT, "B", str(bold))
     pdf.set_creator("protoscan corpus renderer")
+    # A fixed date keeps renders byte-identical, so document ids (content hashes) and the
+    # demo's outputs do not change from one render to the next.
+    pdf.set_creation_date(RENDER_DATE)
     return pdf
 
 
@@ -294,8 +302,24 @@ def render_docx(text: str, path: Path | str, *, header: str | None = None) -> Pa
                 paragraph = document.add_paragraph(line)
                 if block.kind == "lines":
                     paragraph.paragraph_format.space_after = Pt(0)
-    document.save(str(path))
+    properties = document.core_properties
+    properties.created = properties.modified = RENDER_DATE.replace(tzinfo=None)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(_fixed_zip_times(buffer.getvalue()))
     return path
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same zip with every member dated ``RENDER_DATE`` (zipfile stamps the current time)."""
+    stamp = RENDER_DATE.timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            target.writestr(fixed, source.read(info))
+    return out.getvalue()
 
 
 def render_txt(text: str, path: Path | str) -> Path:
