@@ -82,6 +82,7 @@ def scan_task(
     max_bytes: int | None,
     timeout: float | None,
     pseudonym_key: str | None,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """One document on a worker: its journal entry; never raises for a bad document.
 
@@ -92,6 +93,7 @@ def scan_task(
         model: Model directory (absolute); loaded once per worker process.
         engine, max_pages, max_bytes, timeout: As for ``process_document``.
         pseudonym_key: Hex key of the scan's pseudonyms, or ``None``.
+        explain: Add the cue words of labelled passages (``process_document``).
     """
     pseudonymiser = None
     if pseudonym_key is not None:
@@ -110,6 +112,7 @@ def scan_task(
         timeout=timeout,
         source=source,
         pseudonymiser=pseudonymiser,
+        explain=explain,
     )
     if entry["kind"] == "failure" and path != source:
         # Name the file as the scan knows it, as the local backend does.
@@ -266,6 +269,7 @@ def process_on_dask(
         "max_bytes": options.max_bytes,
         "timeout": options.timeout,
         "pseudonym_key": key.hex() if key is not None else None,
+        "explain": options.explain,
     }
     with _client(options) as client:
         _prepare(client, model_dir, model["fingerprint"])

@@ -3,7 +3,8 @@
 A scan result holds two kinds of record, told apart by ``record``:
 
 - ``"passage"``: one per passage, with the document's metadata, where the passage sits
-  (section, voice, pages, offsets), its text, its labels and every label's score;
+  (section, voice, pages, offsets), its text, its labels and every label's score; in an
+  explained scan (``explain=True``) also ``cues``, the words behind each of its labels;
 - ``"document"``: one per document, with the metadata, the findings (labels that count in
   the document's voice, their passage counts), the complainant's allegations and the
   outcome.
@@ -33,8 +34,10 @@ from protoscan.privacy import Pseudonymiser, person_name_words
 __all__ = [
     "COLUMN_TYPES",
     "DOCUMENT_FIELDS",
+    "EXPLAIN_FIELDS",
     "PASSAGE_FIELDS",
     "document_records",
+    "explain_passages",
     "failure_entry",
     "process_document",
     "pseudonymise_records",
@@ -70,6 +73,11 @@ PASSAGE_FIELDS: tuple[str, ...] = (
     "labels",
     "scores",
 )
+#: Keys that passage records of an explained scan have after ``PASSAGE_FIELDS``: ``cues``
+#: maps every label to the passage's cue words for it (strongest first; ``[]`` when no word
+#: moves the score), ``None`` for labels the passage does not carry; ``None`` for a passage
+#: without labels. Other scans leave the key out, so their results stay as they were.
+EXPLAIN_FIELDS: tuple[str, ...] = ("cues",)
 #: Keys of a document record, in output order.
 DOCUMENT_FIELDS: tuple[str, ...] = (
     "record",
@@ -84,6 +92,7 @@ DOCUMENT_FIELDS: tuple[str, ...] = (
 #: Every column of a result table and its value type (for Parquet and CSV round trips).
 COLUMN_TYPES: dict[str, str] = {
     **{name: "str" for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)},
+    "cues": "map_list_str",
     "year": "int",
     "n_pages": "int",
     "n_passages": "int",
@@ -123,13 +132,21 @@ def _metadata(doc: Document, source: str) -> dict[str, Any]:
     }
 
 
-def document_records(doc: Document, labels: tuple[str, ...], *, source: str) -> list[dict]:
+def document_records(
+    doc: Document,
+    labels: tuple[str, ...],
+    *,
+    source: str,
+    cues: dict[str, dict[str, list[str]]] | None = None,
+) -> list[dict]:
     """Result records of a tagged document: its document record, then one per passage.
 
     Args:
         doc: A document whose passages carry labels and scores (``tag_documents``).
         labels: The model's label ids; every count and score map lists all of them.
         source: The path to record as the document's source.
+        cues: Passage id → label → cue words (``explain_passages``); given, every passage
+            record gets a ``cues`` field (``EXPLAIN_FIELDS``).
 
     Returns:
         JSON-ready dicts with the keys of ``DOCUMENT_FIELDS`` and ``PASSAGE_FIELDS``.
@@ -168,7 +185,26 @@ def document_records(doc: Document, labels: tuple[str, ...], *, source: str) -> 
                 "scores": {label: scores.get(label) for label in labels},
             }
         )
+        if cues is not None:
+            words = cues.get(passage.id)
+            records[-1]["cues"] = {label: words.get(label) for label in labels} if words else None
     return records
+
+
+def explain_passages(doc: Document, classifier: Any) -> dict[str, dict[str, list[str]]]:
+    """The cue words of every labelled passage of a tagged document (word occlusion, one
+    model call per passage; ``protoscan.classify.explain``).
+
+    Returns:
+        Passage id → label → cue words, strongest first, for the passages with labels.
+    """
+    from protoscan.classify.explain import cue_words
+
+    return {
+        passage.id: cue_words(classifier, passage.text, passage.labels)
+        for passage in doc.passages
+        if passage.labels
+    }
 
 
 def pseudonymise_records(
@@ -192,6 +228,13 @@ def pseudonymise_records(
     names = person_name_words(text)
 
     def clean(key: str, value: Any) -> Any:
+        if key == "cues" and value:  # single words, each may be a name or personal number
+            return {
+                label: None
+                if words is None
+                else [pseudonymiser.pseudonymise(w, names) for w in words]
+                for label, words in value.items()
+            }
         if key in _NOT_TEXT or not isinstance(value, str):
             return value
         return pseudonymiser.pseudonymise(value, names)
@@ -229,6 +272,41 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextlib.contextmanager
+def _deadline_paused() -> Iterator[None]:
+    """Stop the clock of an enclosing ``_deadline`` for the block, then let it run on."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    remaining, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        yield
+    finally:
+        if remaining > 0:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
+def _prepare_sentence_splitter(text: str) -> None:
+    """Build spaCy's sentence splitter, off the document's clock, when ``text`` has a
+    paragraph long enough to be split into sentence windows and it is not built yet.
+
+    Workers load spaCy (seconds) only when a document needs it; that one-time set-up is not
+    the document's time. The check is on raw paragraphs, which are never shorter than the
+    segmenter's, so a document that needs the splitter always finds it ready.
+    """
+    from protoscan.structure.segment import SegmentConfig, get_nlp, split_paragraphs
+
+    if get_nlp.cache_info().currsize:
+        return
+    limit = SegmentConfig().max_chars
+    if any(end - start > limit for start, end in split_paragraphs(text)):
+        with _deadline_paused():
+            get_nlp()
+
+
 def _classifier(model: Any) -> Any:
     if not isinstance(model, (str, Path)):
         return model
@@ -250,6 +328,7 @@ def process_document(
     timeout: float | None = None,
     source: str | None = None,
     pseudonymiser: Pseudonymiser | None = None,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """Read, tag and summarise one file into result records.
 
@@ -263,6 +342,7 @@ def process_document(
             ``SIGALRM`` when called on a process's main thread, as pool workers are.
         source: Path to record as the source; defaults to ``str(path)``.
         pseudonymiser: Pseudonymise the records' text (``pseudonymise_records``).
+        explain: Add the cue words of every labelled passage (``explain_passages``).
 
     Returns:
         ``{"sha256", "records", "seconds"}``: the file's hash, its document record followed
@@ -277,16 +357,24 @@ def process_document(
         ['child_perspective', 'delay']
     """
     from protoscan.findings import tag_documents
-    from protoscan.pipeline import read_document
+    from protoscan.ingest import extract_text
+    from protoscan.structure import build_document
 
     started = time.perf_counter()
     classifier = _classifier(model)
     try:
         with _deadline(timeout):
-            doc = read_document(path, engine=engine, max_pages=max_pages, max_bytes=max_bytes)
-            (tagged,) = tag_documents([doc], classifier)
+            # pipeline.read_document in two steps, to set up spaCy between them if needed
+            extracted = extract_text(
+                Path(path), engine=engine, max_pages=max_pages, max_bytes=max_bytes
+            )
+            _prepare_sentence_splitter(extracted.text)
+            (tagged,) = tag_documents([build_document(extracted)], classifier)
             records = document_records(
-                tagged, tuple(classifier.labels_), source=source or str(path)
+                tagged,
+                tuple(classifier.labels_),
+                source=source or str(path),
+                cues=explain_passages(tagged, classifier) if explain else None,
             )
             if pseudonymiser is not None:
                 records = pseudonymise_records(records, pseudonymiser, tagged.text)

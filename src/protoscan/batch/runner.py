@@ -60,18 +60,24 @@ __all__ = ["ScanProgress", "ScanSummary", "run_scan"]
 
 logger = logging.getLogger(__name__)
 
-#: Modules the fork server imports once, so workers start without re-importing them
-#: (importing scikit-learn/skops or torch takes seconds; loading a model is fast after that).
+#: Modules the fork server imports once, so workers start without re-importing them: what
+#: every document needs (reading, structure, findings, the result records). What only some
+#: documents need is imported by a worker when its first such document comes: spaCy (only
+#: paragraphs longer than ``SegmentConfig.max_chars`` are split into sentences) and the PDF
+#: and office libraries. Importing them here would put seconds on the path to every scan's
+#: first result, since the fork server finishes its imports before it starts any worker.
 _PRELOAD = [
+    "protoscan.batch.runner",
     "protoscan.batch.records",
     "protoscan.pipeline",
     "protoscan.findings",
-    "protoscan.batch.preload",  # spaCy, imported lazily by the sentence splitter; seconds
 ]
+#: Backend → the modules it loads a model with (an ensemble: its members' backends).
 _BACKEND_PRELOAD = {
     "linear": ["protoscan.classify.linear", "protoscan.classify.linear_arrays"],
     "onnx": ["protoscan.classify.onnx_backend", "onnxruntime", "tokenizers"],
     "transformer": ["protoscan.classify.transformer", "torch", "transformers"],
+    "ensemble": ["protoscan.classify.ensemble"],
 }
 #: Tasks in flight per worker: one running and one queued, so no worker waits for the parent.
 _QUEUED_PER_WORKER = 2
@@ -125,12 +131,14 @@ def _init_worker(
     started: Any,
     max_bytes: int | None = None,
     pseudonym_key: bytes | None = None,
+    explain: bool = False,
 ) -> None:
     """Pool initializer: load the model once and cap math-library threads."""
     from protoscan.privacy import Pseudonymiser
 
     _WORKER["started"] = started
     _WORKER["max_bytes"] = max_bytes
+    _WORKER["explain"] = explain
     _WORKER["pseudonymiser"] = Pseudonymiser(pseudonym_key) if pseudonym_key else None
     try:
         from threadpoolctl import threadpool_limits
@@ -167,28 +175,55 @@ def _work(path: str, sha256: str, engine: str, max_pages: int | None, timeout: f
         max_bytes=_WORKER.get("max_bytes"),
         timeout=timeout,
         pseudonymiser=_WORKER.get("pseudonymiser"),
+        explain=_WORKER.get("explain", False),
     )
 
 
 # -- parent side ---------------------------------------------------------------------------
 
 
-def _context(backend: str) -> multiprocessing.context.BaseContext:
+def _preload_modules(model_dir: Path) -> list[str]:
+    """What the fork server imports for a model directory: ``_PRELOAD`` plus its backend's
+    modules (for an ensemble, its own and every member's)."""
+    from protoscan.classify.model_dir import read_config
+
+    modules = list(_PRELOAD)
+    try:
+        config = read_config(model_dir)
+        backends = [config["backend"]]
+        if config["backend"] == "ensemble":
+            backends += [read_config(model_dir / name)["backend"] for name in config["members"]]
+    except (ProtoscanError, KeyError, TypeError):  # a bad model is reported by the workers
+        return modules
+    for backend in backends:
+        modules += [m for m in _BACKEND_PRELOAD.get(backend, []) if m not in modules]
+    return modules
+
+
+def _context(model_dir: Path) -> multiprocessing.context.BaseContext:
     """Fork server where there is one (the preload only applies when it first starts)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD + _BACKEND_PRELOAD.get(backend, []))
+        context.set_forkserver_preload(_preload_modules(model_dir))
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _start_fork_server(model_dir: Path) -> None:
+    """Start the fork server now, so that its imports run while the parent hashes the inputs
+    and reads the journal, not after; workers are forked from it on the first submit."""
+    context = _context(model_dir)
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 class _Pool:
     """A process pool plus the queue on which workers announce the task they start."""
 
-    def __init__(
-        self, n_workers: int, options: ScanOptions, backend: str, key: bytes | None
-    ) -> None:
-        context = _context(backend)
+    def __init__(self, n_workers: int, options: ScanOptions, key: bytes | None) -> None:
+        context = _context(options.model)
         # A SimpleQueue writes synchronously, so a start message is not lost when the
         # worker dies right after sending it.
         self.started: Any = context.SimpleQueue()
@@ -197,7 +232,14 @@ class _Pool:
             max_workers=n_workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(str(options.model), threads, self.started, options.max_bytes, key),
+            initargs=(
+                str(options.model),
+                threads,
+                self.started,
+                options.max_bytes,
+                key,
+                options.explain,
+            ),
         )
         self.pids: dict[str, int] = {}
 
@@ -309,11 +351,15 @@ def run_scan(
     started = time.monotonic()
     work = collect_work(paths, glob=options.glob)
     inputs = work.files
+    if inputs and options.backend == "local":
+        _start_fork_server(options.model)
     model = model_fingerprint(options.model)
     header: dict[str, Any] = {
         "engine": options.engine,
         "model": {k: model[k] for k in ("backend", "labels", "fingerprint")},
     }
+    if options.explain:  # results with cue words must not mix with results without
+        header["explain"] = True
     if options.pseudonymize:
         # A fresh key for a new journal; a resumed scan keeps the journal's own key.
         header["privacy"] = {"pseudonymize": True, "key": secrets.token_hex(32)}
@@ -340,7 +386,7 @@ def run_scan(
 
             process_on_dask(todo, options, model, finisher.finish, key)
         elif todo:
-            _process(todo, options, model["backend"], finisher.finish, key)
+            _process(todo, options, finisher.finish, key)
         processed = finisher.completed
         processing_seconds = time.monotonic() - processing_started
         timing = {"processing_seconds": round(processing_seconds, 3)}
@@ -368,7 +414,10 @@ def run_scan(
         failures.sort(key=lambda f: f["path"])
         documents.sort(key=lambda e: e.sha256)
         n_records = write_results(
-            (journal.read_records(entry) for entry in documents), out, model["labels"]
+            (journal.read_records(entry) for entry in documents),
+            out,
+            model["labels"],
+            explain=options.explain,
         )
         if key is not None:
             failures, duplicates = _pseudonymise_report(key, failures, duplicates)
@@ -459,7 +508,6 @@ class _Finisher:
 def _process(
     todo: list[Task],
     options: ScanOptions,
-    backend: str,
     finish: Callable[[dict[str, Any]], None],
     key: bytes | None,
 ) -> None:
@@ -515,7 +563,7 @@ def _process(
     try:
         while pending or suspects or in_flight:
             if pool is None:
-                pool = _Pool(n_workers, options, backend, key)
+                pool = _Pool(n_workers, options, key)
             if suspects and not in_flight:
                 task = suspects.popleft()
                 task.quarantined = True
@@ -613,6 +661,7 @@ def _write_manifest(
         "backend": options.backend,
         "scheduler": options.scheduler,
         "pseudonymized": options.pseudonymize,
+        "explained": options.explain,
         "workers": options.n_workers,
         "glob": options.glob,
         "retry_failed": options.retry_failed,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from protoscan.batch.records import COLUMN_TYPES, DOCUMENT_FIELDS, PASSAGE_FIELDS
+from protoscan.batch.records import COLUMN_TYPES, DOCUMENT_FIELDS, EXPLAIN_FIELDS, PASSAGE_FIELDS
 from protoscan.errors import ConfigError, DataError
 
 try:  # POSIX only; elsewhere the journal is not locked
@@ -59,6 +59,10 @@ JOURNAL_VERSION = 1
 #: Documents per Parquet row group (row groups are fixed so output stays byte-identical).
 _PARQUET_DOCS_PER_GROUP = 500
 _CSV_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((*PASSAGE_FIELDS, *DOCUMENT_FIELDS)))
+#: The columns of an explained scan (``EXPLAIN_FIELDS`` after the passage fields).
+_EXPLAINED_CSV_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys((*PASSAGE_FIELDS, *EXPLAIN_FIELDS, *DOCUMENT_FIELDS))
+)
 
 
 def result_format(path: Path) -> str:
@@ -247,6 +251,16 @@ class Journal:
                     f"({_describe(found.get(key))} vs now {_describe(self.header.get(key))}); "
                     "use another --out, or delete the journal to start over"
                 )
+        if bool(found.get("explain")) != bool(self.header.get("explain")):
+            raise ConfigError(
+                f"{self.path}: this journal was written "
+                + ("with" if found.get("explain") else "without")
+                + " --explain and this scan is "
+                + ("with" if self.header.get("explain") else "without")
+                + " it; its documents would be reused "
+                + ("without" if self.header.get("explain") else "with")
+                + " cue words. Use another --out, or delete the journal to start over"
+            )
         was, now = _pseudonymised(found), _pseudonymised(self.header)
         if was != now:
             raise ConfigError(
@@ -316,8 +330,14 @@ def _sort_key(record: dict[str, Any]) -> tuple:
     return (record["sha256"], start, record.get("passage_id") or "")
 
 
-def _normalise(record: dict[str, Any]) -> dict[str, Any]:
-    fields = DOCUMENT_FIELDS if record.get("record") == "document" else PASSAGE_FIELDS
+def _normalise(record: dict[str, Any], explained: bool | None = None) -> dict[str, Any]:
+    """The record's fields in output order; a passage record has ``EXPLAIN_FIELDS`` when
+    ``explained`` (``None``: when it has them already)."""
+    if record.get("record") == "document":
+        return {name: record.get(name) for name in DOCUMENT_FIELDS}
+    if explained is None:
+        explained = all(name in record for name in EXPLAIN_FIELDS)
+    fields = (*PASSAGE_FIELDS, *EXPLAIN_FIELDS) if explained else PASSAGE_FIELDS
     return {name: record.get(name) for name in fields}
 
 
@@ -371,7 +391,11 @@ def _glob_escape(name: str) -> str:
 
 
 def write_results(
-    documents: Iterable[Sequence[dict[str, Any]]], path: Path, labels: Sequence[str]
+    documents: Iterable[Sequence[dict[str, Any]]],
+    path: Path,
+    labels: Sequence[str],
+    *,
+    explain: bool = False,
 ) -> int:
     """Write result records to ``path`` (format by suffix), atomically.
 
@@ -379,6 +403,8 @@ def write_results(
         documents: Each document's records, already in output order (sha256, then offset).
         path: ``.jsonl``, ``.parquet`` or ``.csv``.
         labels: The model's label ids (the Parquet struct fields of the score/count maps).
+        explain: The scan stored cue words: passage records get ``EXPLAIN_FIELDS`` (and the
+            table its columns); without it the files are exactly as before.
 
     Returns:
         The number of records written.
@@ -388,16 +414,19 @@ def write_results(
 
     def ordered() -> Iterator[list[dict[str, Any]]]:
         for records in documents:
-            rows = sorted((_normalise(r) for r in records), key=_sort_key)
+            rows = sorted((_normalise(r, explain) for r in records), key=_sort_key)
             counter[0] += len(rows)
             yield rows
 
     writer = {"jsonl": _write_jsonl, "parquet": _write_parquet, "csv": _write_csv}[fmt]
-    write_atomic(path, lambda tmp: writer(ordered(), tmp, tuple(labels)))
+    columns = _EXPLAINED_CSV_COLUMNS if explain else _CSV_COLUMNS
+    write_atomic(path, lambda tmp: writer(ordered(), tmp, tuple(labels), columns))
     return counter[0]
 
 
-def _write_jsonl(documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...]) -> None:
+def _write_jsonl(
+    documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...], columns: tuple[str, ...]
+) -> None:
     with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
         for rows in documents:
             for row in rows:
@@ -412,18 +441,18 @@ def _csv_cell(value: Any, kind: str) -> str:
     return _dumps(value)
 
 
-def _write_csv(documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...]) -> None:
+def _write_csv(
+    documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...], columns: tuple[str, ...]
+) -> None:
     with open(tmp, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(_CSV_COLUMNS)
+        writer.writerow(columns)
         for rows in documents:
             for row in rows:
-                writer.writerow(
-                    _csv_cell(row.get(name), COLUMN_TYPES[name]) for name in _CSV_COLUMNS
-                )
+                writer.writerow(_csv_cell(row.get(name), COLUMN_TYPES[name]) for name in columns)
 
 
-def _arrow_schema(labels: tuple[str, ...]) -> Any:
+def _arrow_schema(labels: tuple[str, ...], columns: tuple[str, ...]) -> Any:
     import pyarrow as pa
 
     types = {
@@ -433,15 +462,18 @@ def _arrow_schema(labels: tuple[str, ...]) -> Any:
         "list_str": pa.list_(pa.string()),
         "map_float": pa.struct([(label, pa.float64()) for label in labels]),
         "map_int": pa.struct([(label, pa.int64()) for label in labels]),
+        "map_list_str": pa.struct([(label, pa.list_(pa.string())) for label in labels]),
     }
-    return pa.schema([(name, types[COLUMN_TYPES[name]]) for name in _CSV_COLUMNS])
+    return pa.schema([(name, types[COLUMN_TYPES[name]]) for name in columns])
 
 
-def _write_parquet(documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...]) -> None:
+def _write_parquet(
+    documents: Iterator[list[dict]], tmp: Path, labels: tuple[str, ...], columns: tuple[str, ...]
+) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _arrow_schema(labels)
+    schema = _arrow_schema(labels, columns)
     with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         batch: list[dict] = []
         n_docs = 0

@@ -35,8 +35,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Model-directory files that do not change predictions (left out of the fingerprint).
-_NOT_FINGERPRINTED = frozenset({"metrics.json", "MODEL_CARD.md", "README.md"})
+#: Model-directory files (and the training report folder) that do not change predictions:
+#: left out of the fingerprint.
+_NOT_FINGERPRINTED = frozenset({"metrics.json", "MODEL_CARD.md", "README.md", "report"})
 
 #: Archive-scale limits per document. Decisions run to tens of pages; a PDF of more than
 #: 500 pages is a bound volume or a scan gone wrong, and one document taking two minutes
@@ -71,6 +72,8 @@ class ScanOptions:
             starts a local cluster. Only with ``backend="dask"``.
         pseudonymize: Replace personal numbers and flagged names in every output with
             pseudonyms that are stable within the scan (the key is kept in the journal).
+        explain: Store the cue words of every labelled passage (word occlusion: one model
+            call per labelled passage, scoring one variant per word; off by default).
     """
 
     model: Path = Path("models/default")
@@ -84,6 +87,7 @@ class ScanOptions:
     backend: str = "local"
     scheduler: str | None = None
     pseudonymize: bool = False
+    explain: bool = False
 
     def __post_init__(self) -> None:
         from protoscan.pipeline import ENGINES
@@ -125,7 +129,7 @@ class Task:
 
 def model_fingerprint(model_dir: Path) -> dict[str, Any]:
     """Identify a model directory: backend, labels, thresholds, training data hash and a
-    SHA-256 over the files that determine its predictions.
+    SHA-256 over the files that determine its predictions, sub-directories included.
 
     Raises:
         ModelLoadError: The directory is not a protoscan model.
@@ -135,9 +139,15 @@ def model_fingerprint(model_dir: Path) -> dict[str, Any]:
     model_dir = Path(model_dir)
     config = read_config(model_dir)
     digest = hashlib.sha256()
-    for path in sorted(model_dir.iterdir()):
-        if path.is_file() and path.name not in _NOT_FINGERPRINTED:
-            digest.update(path.name.encode() + b"\0" + file_sha256(path).encode() + b"\0")
+    # Sub-directories count too (an ensemble's members, a transformer's tokenizer); a file
+    # at the top is named as before, so a flat directory keeps its fingerprint.
+    files = sorted(
+        (path.relative_to(model_dir).as_posix(), path)
+        for path in model_dir.rglob("*")
+        if path.is_file() and _NOT_FINGERPRINTED.isdisjoint(path.relative_to(model_dir).parts)
+    )
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + file_sha256(path).encode() + b"\0")
     training = config.get("training") or {}
     return {
         "dir": str(model_dir),
@@ -163,17 +173,17 @@ def hard_limit(timeout: float) -> float:
 
 
 def warm_up(model: Any) -> None:
-    """Run a tiny document through the pipeline, so that lazy set-up (the spaCy pipeline,
-    the model's first call) is not charged to the first real document's time limit."""
+    """Run a tiny document through the pipeline, so that lazy set-up (the model's first
+    call, the reading and structure code) is not charged to the first real document's time
+    limit. spaCy is not loaded here: only paragraphs too long to be one passage need it, and
+    a worker imports it when its first such document comes."""
     from protoscan.document import Page
     from protoscan.findings import tag_documents
     from protoscan.ingest import ExtractedText
     from protoscan.structure import build_document
-    from protoscan.structure.segment import get_nlp
 
     text = "Bedömning\n\nNämnden har inte talat med barnet. Beslutet saknar motivering."
     try:
-        get_nlp()  # built on the first paragraph long enough to need sentence windows
         extracted = ExtractedText(text, (Page(1, 0, len(text)),), "txt", "text", "0" * 64, None)
         tag_documents([build_document(extracted)], model)
     except Exception:  # only a warm-up: real documents report their own errors

@@ -223,6 +223,15 @@ def scan(
             "file): share the results and manifest, not the journal.",
         ),
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Store the cue words behind each label of a passage (the words whose removal "
+            "lowers the label's score most) in a 'cues' field. Costs one extra model call per "
+            "labelled passage, scoring the passage once per word.",
+        ),
+    ] = False,
     backend: Annotated[
         Backend,
         typer.Option(help="Where documents are processed: local processes, or dask.distributed."),
@@ -277,6 +286,7 @@ def scan(
         backend=backend.value,
         scheduler=scheduler,
         pseudonymize=pseudonymize,
+        explain=explain,
     )
     view = _ProgressView(err_console.is_terminal)
     try:

@@ -241,6 +241,8 @@ def _examples(label: str, passages: Sequence[dict]) -> list[dict[str, Any]]:
                 "pages": ", ".join(str(n) for n in p.get("page_numbers") or ()) or "–",
                 "where": where,
                 "text": p.get("text"),
+                # cue words, stored by `scan --explain` (absent otherwise)
+                "cues": ", ".join(((p.get("cues") or {}).get(label)) or ()),
             }
         )
     return items

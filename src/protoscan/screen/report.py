@@ -23,6 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from protoscan.classify.explain import (
+    MAX_CUES,
+    occlusion_contributions,
+    strongest_words,
+    word_units,
+)
 from protoscan.document import Document, Metadata, Page, Passage, Section
 from protoscan.errors import EmptyDocumentError
 from protoscan.findings import SUPERVISORY_AUTHORITIES, counts_as_finding, voice_of
@@ -53,14 +59,10 @@ __all__ = [
 SCHEMA = "protoscan.screen/1"
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 3
-#: At most this many cue words are highlighted per finding.
-MAX_CUES = 5
 #: Passages with fewer words are headings or letterhead fields ("BESLUT", "Datum …"), not
 #: statements that could hold a finding; they are not scored.
 MIN_PASSAGE_WORDS = 4
-_CUE_SHARE = 0.2
 _UNIT = re.compile(r"\S+")
-_EDGE_PUNCTUATION = "()[]{}\"'”“’‘«»,.;:!?–-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,36 +346,6 @@ def mask_document(doc: Document) -> Document:
 # --------------------------------------------------------------------------- cues
 
 
-def _word_units(text: str) -> list[tuple[int, int]]:
-    """Whitespace-separated words without surrounding punctuation, as ``(start, end)``."""
-    units = []
-    for match in _UNIT.finditer(text):
-        start, end = match.span()
-        while start < end and text[start] in _EDGE_PUNCTUATION:
-            start += 1
-        while end > start and text[end - 1] in _EDGE_PUNCTUATION:
-            end -= 1
-        if start < end:
-            units.append((start, end))
-    return units
-
-
-def occlusion_contributions(classifier: Any, text: str, label_index: int) -> np.ndarray:
-    """Per-word contribution to a label's score: how much the score drops when the word is
-    left out (word occlusion). Works the same for every backend; all variants of the
-    passage go to the model in one call."""
-    units = _word_units(text)
-    if not units:
-        return np.zeros(0)
-    variants = [text]
-    for start, end in units:
-        # Drop the word and the space after it, so that the rest reads as before.
-        stop = end + 1 if end < len(text) and text[end] == " " else end
-        variants.append(text[:start] + text[stop:])
-    scores = np.asarray(classifier.predict_proba(variants))[:, label_index]
-    return scores[0] - scores[1:]
-
-
 def _label_cue_spans(text: str, label: str) -> list[tuple[int, int]]:
     spans = []
     for cue in get_label(label).cues:
@@ -412,16 +384,13 @@ def explain_passage(
         contributions = occlusion_contributions(classifier, text, label_index)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         contributions = None
-    # Differences below this are numerical noise, not a word that matters.
-    if contributions is not None and contributions.size and contributions.max() > 1e-4:
-        units = _word_units(text)
-        top = float(contributions.max())
-        order = np.argsort(-contributions)[:MAX_CUES]
+    strongest = strongest_words(contributions) if contributions is not None else []
+    if strongest:
+        units = word_units(text)
         cues = tuple(
             Cue(offset + units[i][0], offset + units[i][1], text[units[i][0] : units[i][1]],
                 float(contributions[i]))
-            for i in order
-            if contributions[i] > 0 and contributions[i] >= _CUE_SHARE * top
+            for i in strongest
         )  # fmt: skip
         return cues, "model"
     spans = _label_cue_spans(text, label)[:MAX_CUES]
