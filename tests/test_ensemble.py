@@ -46,6 +46,19 @@ def test_scores_are_the_weighted_mean_of_the_members(member_dirs: list[Path]) ->
     assert ensemble.thresholds_.shape == (len(a.labels_),)
 
 
+def test_geometric_fusion_is_the_weighted_geometric_mean(member_dirs: list[Path]) -> None:
+    ensemble = EnsembleClassifier(members=member_dirs, weights=[3, 1], fusion="geometric")
+    ensemble.fit(sample_passages())
+    a, b = (load_classifier(d) for d in member_dirs)
+    b_columns = [list(b.labels_).index(label) for label in a.labels_]
+    expected = a.predict_proba(TEXTS) ** 0.75 * b.predict_proba(TEXTS)[:, b_columns] ** 0.25
+    np.testing.assert_allclose(ensemble.predict_proba(TEXTS), expected, rtol=1e-4, atol=1e-6)
+    # Below the larger member score, above the smaller: a mean, not a vote.
+    scores = ensemble.predict_proba(TEXTS)
+    low = np.minimum(a.predict_proba(TEXTS), b.predict_proba(TEXTS)[:, b_columns])
+    assert np.all(scores >= low - 1e-6)
+
+
 def test_round_trip_copies_members_inside(member_dirs: list[Path], tmp_path: Path) -> None:
     ensemble = EnsembleClassifier(members=member_dirs).fit(sample_passages())
     ensemble.save(tmp_path / "ens")
@@ -61,6 +74,8 @@ def test_round_trip_copies_members_inside(member_dirs: list[Path], tmp_path: Pat
 def test_bad_configurations_are_refused(member_dirs: list[Path], tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="weight"):
         EnsembleClassifier(members=member_dirs, weights=[1.0])
+    with pytest.raises(ConfigError, match="fusion"):
+        EnsembleClassifier(members=member_dirs, fusion="vote")
     with pytest.raises(ConfigError, match="at least two"):
         EnsembleClassifier(members=member_dirs[:1]).fit(sample_passages())
     with pytest.raises(ModelLoadError, match="not found"):

@@ -1,9 +1,12 @@
 """Two or more trained models voting together: their label scores, averaged.
 
 The linear model reads character n-grams and stance cue words; the fine-tuned transformer
-reads the sentence as a whole. Their errors differ, so the weighted mean of their scores
-ranks findings better than either alone. The ensemble's own thresholds are tuned on the dev
-split (the members' thresholds are not used), like any other backend's.
+reads the sentence as a whole. Their errors differ, so an average of their scores ranks
+findings better than either alone. ``fusion = "mean"`` takes the weighted arithmetic mean;
+``"geometric"`` the weighted geometric mean, which a passage reaches only when every member
+gives it some weight, so one member's confident mistake counts for less. The ensemble's own
+thresholds are tuned on the dev split (the members' thresholds are not used), like any other
+backend's.
 
 An ensemble directory is self-contained: ``config.json`` plus one sub-directory per member
 (``member-0``, ``member-1`` …), copied in by ``save``. Members are loaded from model
@@ -34,6 +37,10 @@ __all__ = ["EnsembleClassifier"]
 
 #: Member sub-directory names inside an ensemble directory.
 MEMBER_PREFIX = "member-"
+#: How member scores are combined.
+FUSIONS = ("mean", "geometric")
+#: Scores are clipped here before logarithms (a member's exact 0 would veto every label).
+_FLOOR = 1e-6
 
 
 def _member_dir(index: int) -> str:
@@ -46,6 +53,7 @@ class EnsembleClassifier(BaseClassifier):
     Args:
         members: Model directories of trained models (any backend but an ensemble).
         weights: One weight per member (default: equal); normalised to sum to 1.
+        fusion: ``"mean"`` (weighted arithmetic mean) or ``"geometric"``.
         labels, threshold: As for every classifier; the labels come from the first member.
 
     Example:
@@ -61,6 +69,7 @@ class EnsembleClassifier(BaseClassifier):
         *,
         members: Sequence[str | Path] = (),
         weights: Sequence[float] | None = None,
+        fusion: str = "mean",
         labels: Sequence[str] | None = None,
         threshold: float = 0.5,
     ) -> None:
@@ -75,6 +84,11 @@ class EnsembleClassifier(BaseClassifier):
                 f"ensemble: weights must be non-negative with a positive sum; got {list(weights)}"
             )
         self.weights = [float(w) for w in weights] if weights is not None else None
+        if fusion not in FUSIONS:
+            raise ConfigError(
+                f"ensemble: fusion must be one of {', '.join(FUSIONS)}; got {fusion!r}"
+            )
+        self.fusion = fusion
 
     # -- members ----------------------------------------------------------------------------
     def _set_members(self, models: list[Classifier], sources: list[Path]) -> None:
@@ -126,17 +140,19 @@ class EnsembleClassifier(BaseClassifier):
     # -- inference --------------------------------------------------------------------------
     def predict_proba_unchecked(self, texts: list[str]) -> np.ndarray:
         """The weighted mean of the members' scores, before thresholds exist."""
+        geometric = self.fusion == "geometric"
         total = np.zeros((len(texts), len(self.labels_)), dtype=np.float64)
         for model, columns, weight in zip(self.models_, self.columns_, self.weights_, strict=True):
-            total += weight * np.asarray(model.predict_proba(texts), dtype=np.float64)[:, columns]
-        return total.astype(np.float32)
+            scores = np.asarray(model.predict_proba(texts), dtype=np.float64)[:, columns]
+            total += weight * (np.log(np.clip(scores, _FLOOR, 1.0)) if geometric else scores)
+        return (np.exp(total) if geometric else total).astype(np.float32)
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.predict_proba_unchecked(texts)
 
     # -- persistence ------------------------------------------------------------------------
     def hyperparameters(self) -> dict[str, Any]:
-        return {**super().hyperparameters(), "weights": self.weights}
+        return {**super().hyperparameters(), "weights": self.weights, "fusion": self.fusion}
 
     def save(self, path: Path) -> None:
         """Write ``config.json`` and a copy of every member into ``path/member-<i>``."""
