@@ -196,9 +196,9 @@ def test_linear_stance_head_separates_findings_from_rules_on_the_same_topic(
                     group=f"{label}-{i}",
                 )
             )
-    model = LinearClassifier(
-        labels=("child_perspective", "delay"), stance_head=True, min_df=1
-    ).fit(rows)
+    model = LinearClassifier(labels=("child_perspective", "delay"), stance_head=True, min_df=1).fit(
+        rows
+    )
     probe = [
         "Nämnden i Vara brast i fråga om barnets inställning.",
         "Enligt lagen ska barnets inställning beaktas.",
