@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from protoscan.classify.model_dir import CARD_NAME, CONFIG_NAME, METRICS_NAME
+from protoscan.classify.model_dir import CARD_NAME, CONFIG_NAME, METRICS_NAME, read_config
 from protoscan.labels import get_label
 
 __all__ = ["render_model_card", "write_model_card"]
@@ -100,7 +100,7 @@ def render_model_card(path: Path) -> str:
         "",
         "## What this model is",
         "",
-        _what_it_is(config),
+        _what_it_is(config, path),
         "",
         "## Intended use",
         "",
@@ -155,9 +155,20 @@ _STANCE = (
 )
 
 
-def _what_it_is(config: dict[str, Any]) -> str:
+def _what_it_is(config: dict[str, Any], path: Path | None = None) -> str:
     """One paragraph, from the config, on what kind of model this is."""
     backend = config["backend"]
+    if backend == "ensemble" and path is not None:
+        fusion = config.get("hyperparameters", {}).get("fusion", "mean")
+        members = [
+            f"`{name}`: " + _what_it_is(read_config(path / name), path / name)
+            for name in config.get("members", [])
+        ]
+        return (
+            f"An ensemble: the {'geometric' if fusion == 'geometric' else 'arithmetic'} mean of "
+            "its members' label scores, with thresholds of its own tuned on the dev split. "
+            "Members (copied into this directory):\n\n" + "\n".join(f"- {m}" for m in members)
+        )
     hyper = config.get("hyperparameters", {})
     stance = _STANCE if hyper.get("stance_head") else ""
     if backend == "linear":
