@@ -60,16 +60,24 @@ def screen(
         ),
     ] = False,
 ) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     from protoscan.classify.model_dir import load_classifier
     from protoscan.screen.report import document_from_text, screen_document
+    from protoscan.structure.segment import get_nlp
 
-    if file == "-":
-        doc = document_from_text(typer.get_text_stream("stdin").read(), source="-")
-    else:
-        from protoscan.pipeline import read_document
+    # The model loads (mostly in ONNX Runtime and numpy, outside the GIL) while the draft is
+    # read and spaCy is imported: a lawyer waits for the longer of the two, not their sum.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(load_classifier, model)
+        if file == "-":
+            doc = document_from_text(typer.get_text_stream("stdin").read(), source="-")
+        else:
+            from protoscan.pipeline import read_document
 
-        doc = read_document(Path(file))
-    classifier = load_classifier(model)
+            doc = read_document(Path(file))
+        get_nlp()
+        classifier = loading.result()
     report = screen_document(
         doc,
         classifier,
