@@ -147,6 +147,7 @@ def _init_worker(
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
         pass
     try:
+        from protoscan.classify.base import set_model_threads
         from protoscan.classify.model_dir import load_classifier
 
         _WORKER["model"] = load_classifier(model_dir)
@@ -155,9 +156,7 @@ def _init_worker(
         return
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
-    set_threads = getattr(_WORKER["model"], "set_threads", None)
-    if callable(set_threads):  # backends with their own thread pools (onnx, cascade)
-        set_threads(threads)
+    set_model_threads(_WORKER["model"], threads)
     warm_up(_WORKER["model"])
 
 

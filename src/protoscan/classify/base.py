@@ -12,7 +12,7 @@ from protoscan.corpus.schema import CorpusPassage, label_matrix
 from protoscan.errors import NotFittedError
 from protoscan.labels import ALL_LABELS
 
-__all__ = ["BaseClassifier", "Classifier", "tune_thresholds"]
+__all__ = ["BaseClassifier", "Classifier", "set_model_threads", "tune_thresholds"]
 
 #: Thresholds are searched on this grid and clipped to it, so a tiny dev split can't push a
 #: label to "always on" or "never on".
@@ -39,6 +39,14 @@ class Classifier(Protocol):
 
     @classmethod
     def load(cls, path: Path) -> Classifier: ...
+
+
+def set_model_threads(model: Any, threads: int) -> None:
+    """Give a thread budget to a model that manages its own threads (onnx, and the cascade
+    and ensemble, which pass it on to their members); other models ignore it."""
+    set_threads = getattr(model, "set_threads", None)
+    if callable(set_threads):
+        set_threads(threads)
 
 
 def tune_thresholds(probs: np.ndarray, y: np.ndarray, default: float = 0.5) -> np.ndarray:

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from protoscan.classify.base import BaseClassifier, Classifier
+from protoscan.classify.base import BaseClassifier, Classifier, set_model_threads
 from protoscan.classify.model_dir import (
     CONFIG_NAME,
     check_model_dir,
@@ -170,9 +170,7 @@ class CascadeClassifier(BaseClassifier):
     def set_threads(self, threads: int) -> None:
         """Pass a thread budget on to members that manage their own threads."""
         for member in self.members.values():
-            set_threads = getattr(member, "set_threads", None)
-            if callable(set_threads):
-                set_threads(threads)
+            set_model_threads(member, threads)
 
     # -- training ---------------------------------------------------------------------------
     def fit(

@@ -22,7 +22,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from protoscan.classify.base import BaseClassifier, Classifier, tune_thresholds
+from protoscan.classify.base import (
+    BaseClassifier,
+    Classifier,
+    set_model_threads,
+    tune_thresholds,
+)
 from protoscan.classify.model_dir import (
     CONFIG_NAME,
     check_model_dir,
@@ -112,9 +117,7 @@ class EnsembleClassifier(BaseClassifier):
     def set_threads(self, threads: int) -> None:
         """Pass a thread budget on to members that manage their own threads."""
         for model in self.models_:
-            set_threads = getattr(model, "set_threads", None)
-            if callable(set_threads):
-                set_threads(threads)
+            set_model_threads(model, threads)
 
     # -- training ---------------------------------------------------------------------------
     def fit(
@@ -131,24 +134,22 @@ class EnsembleClassifier(BaseClassifier):
         tuning = list(dev) if dev else list(passages)
         if not tuning:
             raise ValueError("ensemble: no passages to tune the thresholds on")
-        probs = self.predict_proba_unchecked([p.text for p in tuning])
+        # ``predict_proba`` refuses an unfitted model; thresholds are what is being fitted.
+        probs = self._predict_proba([p.text for p in tuning])
         self.thresholds_ = tune_thresholds(
             probs, label_matrix(tuning, self.labels_), self.threshold
         )
         return self
 
     # -- inference --------------------------------------------------------------------------
-    def predict_proba_unchecked(self, texts: list[str]) -> np.ndarray:
-        """The weighted mean of the members' scores, before thresholds exist."""
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        """The weighted (arithmetic or geometric) mean of the members' scores."""
         geometric = self.fusion == "geometric"
         total = np.zeros((len(texts), len(self.labels_)), dtype=np.float64)
         for model, columns, weight in zip(self.models_, self.columns_, self.weights_, strict=True):
             scores = np.asarray(model.predict_proba(texts), dtype=np.float64)[:, columns]
             total += weight * (np.log(np.clip(scores, _FLOOR, 1.0)) if geometric else scores)
         return (np.exp(total) if geometric else total).astype(np.float32)
-
-    def _predict_proba(self, texts: list[str]) -> np.ndarray:
-        return self.predict_proba_unchecked(texts)
 
     # -- persistence ------------------------------------------------------------------------
     def hyperparameters(self) -> dict[str, Any]:
@@ -160,15 +161,13 @@ class EnsembleClassifier(BaseClassifier):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         names = []
-        for index, (model, source) in enumerate(zip(self.models_, self.sources_, strict=True)):
+        for index, source in enumerate(self.sources_):
             target = path / _member_dir(index)
             if source.resolve() != target.resolve():
+                # Members are always loaded from a model directory: copy it whole.
                 if target.exists():
                     shutil.rmtree(target)
-                if source.is_dir():
-                    shutil.copytree(source, target)
-                else:
-                    model.save(target)
+                shutil.copytree(source, target)
             names.append(target.name)
         write_config(path, self, members=names, member_sources=[str(s) for s in self.sources_])
 
