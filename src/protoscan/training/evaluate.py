@@ -336,15 +336,13 @@ def real_accuracy(
 
     gold = label_matrix(passages, labels).astype(bool)
     pred = probs >= thresholds[None, :]
-    per_label = measure_accuracy(gold, pred, labels, method=method)
-    return {
-        "unit": "passage",
-        "n": len(passages),
-        "interval": method,
-        "level": 0.95,
-        "thresholds": {label: float(t) for label, t in zip(labels, thresholds, strict=True)},
-        "per_label": {label: acc.to_dict() for label, acc in per_label.items()},
-    }
+    return _accuracy_block(
+        "passage",
+        len(passages),
+        method,
+        measure_accuracy(gold, pred, labels, method=method),
+        thresholds={label: float(t) for label, t in zip(labels, thresholds, strict=True)},
+    )
 
 
 def document_accuracy(
@@ -373,12 +371,22 @@ def document_accuracy(
     tagged = tag_documents([read_document(Path(directory) / r["file"]) for r in rows], classifier)
     pred = np.array([[lb in document_findings(d).labels for lb in labels] for d in tagged])
     gold = np.array([[lb in r["expected_labels"] for lb in labels] for r in rows])
-    per_label = measure_accuracy(gold, pred, labels, method=method)
+    return _accuracy_block(
+        "document", len(rows), method, measure_accuracy(gold, pred, labels, method=method)
+    )
+
+
+def _accuracy_block(
+    unit: str, n: int, method: str, per_label: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    """A ``real_accuracy``/``document_accuracy`` block of ``metrics.json``: per-label
+    sensitivity and specificity at the 95 % level, ``extra`` keys before ``per_label``."""
     return {
-        "unit": "document",
-        "n": len(rows),
+        "unit": unit,
+        "n": n,
         "interval": method,
         "level": 0.95,
+        **extra,
         "per_label": {label: acc.to_dict() for label, acc in per_label.items()},
     }
 
