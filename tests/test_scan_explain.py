@@ -156,6 +156,17 @@ def test_an_ensemble_preloads_its_members_and_fingerprints_their_files(
     assert model_fingerprint(ensemble)["fingerprint"] != before
 
 
+def test_the_fork_server_imports_the_cli_once_when_the_cli_runs_the_scan(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import protoscan.cli
+
+    monkeypatch.setitem(sys.modules, "protoscan.cli", protoscan.cli)
+    assert "protoscan.cli" in _preload_modules(model_dir)
+    monkeypatch.delitem(sys.modules, "protoscan.cli")
+    assert "protoscan.cli" not in _preload_modules(model_dir)  # a library caller's scan
+
+
 def test_worker_warm_up_leaves_spacy_to_the_documents_that_need_it(model_dir: Path) -> None:
     code = (
         "import sys; from protoscan.batch.task import warm_up; "

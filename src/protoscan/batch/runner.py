@@ -187,6 +187,11 @@ def _preload_modules(model_dir: Path) -> list[str]:
     from protoscan.classify.model_dir import read_config
 
     modules = list(_PRELOAD)
+    if "protoscan.cli" in sys.modules:
+        # Each worker re-runs the parent's main script before its first task (multiprocessing
+        # prepares ``__main__`` so); for the console script that imports the CLI, which the
+        # fork server then imports once instead of every worker on its start.
+        modules.append("protoscan.cli")
     try:
         config = read_config(model_dir)
         backends = [config["backend"]]
