@@ -4,6 +4,7 @@ loaded off the document's clock)."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import subprocess
 import sys
@@ -156,15 +157,28 @@ def test_an_ensemble_preloads_its_members_and_fingerprints_their_files(
     assert model_fingerprint(ensemble)["fingerprint"] != before
 
 
-def test_the_fork_server_imports_the_cli_once_when_the_cli_runs_the_scan(
-    model_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import protoscan.cli
+def test_workers_do_not_rerun_the_console_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+    from multiprocessing import spawn
 
-    monkeypatch.setitem(sys.modules, "protoscan.cli", protoscan.cli)
-    assert "protoscan.cli" in _preload_modules(model_dir)
-    monkeypatch.delitem(sys.modules, "protoscan.cli")
-    assert "protoscan.cli" not in _preload_modules(model_dir)  # a library caller's scan
+    from protoscan.cli import mark_launcher_main
+
+    launcher = types.ModuleType("__main__")
+    launcher.__spec__ = None
+    launcher.__file__ = "/usr/local/bin/protoscan"
+    monkeypatch.setitem(sys.modules, "__main__", launcher)
+    assert spawn.get_preparation_data("w")["init_main_from_path"] == launcher.__file__
+    mark_launcher_main()
+    data = spawn.get_preparation_data("w")
+    # A spec named ``….__main__`` is one a worker does not import again.
+    assert data["init_main_from_name"] == "protoscan.__main__"
+    assert "init_main_from_path" not in data
+
+    script = types.ModuleType("__main__")  # run as `python -m something`: left alone
+    script.__spec__ = importlib.machinery.ModuleSpec("something.__main__", None)
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    mark_launcher_main()
+    assert script.__spec__.name == "something.__main__"
 
 
 def test_worker_warm_up_leaves_spacy_to_the_documents_that_need_it(model_dir: Path) -> None:

@@ -56,7 +56,7 @@ from protoscan.errors import (
 )
 from protoscan.ingest.archive import is_member_path, member_sha256
 
-__all__ = ["ScanProgress", "ScanSummary", "run_scan"]
+__all__ = ["ScanProgress", "ScanSummary", "run_scan", "start_fork_server"]
 
 logger = logging.getLogger(__name__)
 
@@ -187,11 +187,6 @@ def _preload_modules(model_dir: Path) -> list[str]:
     from protoscan.classify.model_dir import read_config
 
     modules = list(_PRELOAD)
-    if "protoscan.cli" in sys.modules:
-        # Each worker re-runs the parent's main script before its first task (multiprocessing
-        # prepares ``__main__`` so); for the console script that imports the CLI, which the
-        # fork server then imports once instead of every worker on its start.
-        modules.append("protoscan.cli")
     try:
         config = read_config(model_dir)
         backends = [config["backend"]]
@@ -213,7 +208,7 @@ def _context(model_dir: Path) -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _start_fork_server(model_dir: Path) -> None:
+def start_fork_server(model_dir: Path) -> None:
     """Start the fork server now, so that its imports run while the parent hashes the inputs
     and reads the journal, not after; workers are forked from it on the first submit."""
     context = _context(model_dir)
@@ -356,7 +351,7 @@ def run_scan(
     work = collect_work(paths, glob=options.glob)
     inputs = work.files
     if inputs and options.backend == "local":
-        _start_fork_server(options.model)
+        start_fork_server(options.model)  # at once, if the CLI has not started it yet
     model = model_fingerprint(options.model)
     header: dict[str, Any] = {
         "engine": options.engine,
