@@ -48,6 +48,10 @@ def _extracted(text: str, n_pages: int = 2) -> ExtractedText:
         ("Hur man överklagar", ("Hur man överklagar", "appeal")),
         ("Förslag till beslut", ("Förslag till beslut", "decision")),
         ("Utredning enligt 11 kap. 1 § SoL", ("Utredning enligt 11 kap. 1 § SoL", "investigation")),
+        ("Kommunicering", ("Kommunicering", "investigation")),
+        ("Riskbedömning", ("Riskbedömning", "assessment")),
+        ("Riskbedömning enligt FREDA", ("Riskbedömning enligt FREDA", "assessment")),
+        ("Kommunicering har inte kunnat ske före beslutet.", None),
         ("bedömning", None),  # headings are capitalised
         ("Bedömning av barnets behov gjordes i maj.", None),
         ("Nämnden gjorde en bedömning", None),

@@ -103,7 +103,9 @@ HEADING_KINDS: dict[str, str] = {
     # Municipal
     "aktualisering": "background",
     "skyddsbedömning": "assessment",
+    "riskbedömning": "assessment",
     "förhandsbedömning": "assessment",
+    "kommunicering": "investigation",
     "barnets inställning": "child_views",
     "barnets berättelse": "child_views",
     "samtal med barnet": "child_views",
@@ -130,7 +132,8 @@ HEADING_KINDS: dict[str, str] = {
 
 # Qualified headings, accepted only as a paragraph of their own.
 _QUALIFIED = re.compile(
-    r"^(?P<head>beslut|utredning|anmälan|bedömning|förhandsbedömning|skyddsbedömning)"
+    r"^(?P<head>beslut|utredning|anmälan|bedömning|förhandsbedömning|skyddsbedömning"
+    r"|riskbedömning|kommunicering)"
     r"\s+(?:enligt|om|av|angående|gällande|från|till|att)\b",
     re.IGNORECASE,
 )
