@@ -84,6 +84,21 @@ def test_drafts_with_a_wrong_appeal_notice_say_what_is_wrong(
     assert any(wrong in e.text for e in result.evidence if not e.counts)
 
 
+def test_a_notice_offering_to_appeal_an_unappealable_decision_fails(
+    draft_results: dict[str, dict[str, CheckResult]],
+) -> None:
+    name = next(n for n in draft_results if n.startswith("brist-25"))
+    result = draft_results[name]["appeal_notice_missing"]
+    assert [r.id for r in draft_results[name].values() if r.failed] == ["appeal_notice_missing"]
+    assert "kan inte överklagas" in result.summary
+    assert any("Överklagandet ska ha kommit in" in e.text for e in result.evidence)
+    text = read_document(DRAFTS / name).text
+    notice = text.index("Hur man överklagar")
+    right = text[:notice] + "Beslutet att inte inleda utredning kan inte överklagas.\n"
+    fixed = {r.id: r for r in run_checks(document_from_text(right))}
+    assert fixed["appeal_notice_missing"].status == "passed"
+
+
 def test_evidence_points_into_the_text(draft_results: dict[str, dict[str, CheckResult]]) -> None:
     for name, results in draft_results.items():
         text = read_document(DRAFTS / name).text

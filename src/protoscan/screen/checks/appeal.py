@@ -50,6 +50,16 @@ _SAYS_NOT_APPEALABLE = compile_patterns((
     r"\bgår\s+inte\s+att\s+överklaga\b",
     r"\binte\s+(?:är\s+)?överklagbar\w*\b",
 ))  # fmt: skip
+#: A notice that tells the party the decision can be appealed.
+_SAYS_APPEALABLE = compile_patterns((
+    r"\b(?:kan|får)\s+överklagas\b",
+    r"\b(?:kan|får)\s+(?:du|ni|man)\s+överklaga\b",
+    r"\böverklaga\w*\s+(?:\w+\s+){0,6}(?:hos|till)\s+förvaltningsrätten\b",
+    r"\böverklagandet\s+ska\s+ha\s+kommit\s+in\b",
+))  # fmt: skip
+#: A decision that grants or orders something besides the investigation (a granted insats can
+#: be appealed in part, so its notice is not wrong).
+_OTHER_DECISION = re.compile(r"\bbevilj\w*|\bbistånd\w*|\binsats\w*|\bplacer\w*|\bvård\b", _I)
 _RIGHT_COURT = re.compile(r"\bförvaltningsrätt\w*", _I)
 _COURT = (
     r"(?:förvaltningsrätt\w*|kammarrätt\w*|tingsrätt\w*|hovrätt\w*|högsta\s+förvaltningsdomstolen"
@@ -173,6 +183,24 @@ def _wrong(ctx: Context, units: list[Unit]) -> tuple[list[str], list[Evidence]]:
     return problems, evidence
 
 
+def _offers_appeal(ctx: Context, units: list[Unit], decided: str) -> Outcome | None:
+    """A failed outcome when a decision only about an investigation says it can be appealed."""
+    if not _INVESTIGATION_DECISION.search(decided) or _OTHER_DECISION.search(decided):
+        return None
+    offered = [h for h in ctx.find(_SAYS_APPEALABLE, units) if not h.rule and not h.negated]
+    if not offered:
+        return None
+    evidence = [ctx.evidence(h, "fel: beslutet kan inte överklagas", False) for h in offered]
+    return (
+        "failed",
+        f"Utkastet säger att beslutet kan överklagas (”{evidence[0].text}”), men ett beslut att "
+        "inleda, inte inleda eller avsluta en utredning kan inte överklagas. En felaktig "
+        "hänvisning kan få parten att lägga tid och hopp på ett överklagande som domstolen "
+        "avvisar; skriv i stället att beslutet inte kan överklagas.",
+        evidence,
+    )
+
+
 def _check_appeal(ctx: Context) -> Outcome:
     adverse, where = adverse_hits(ctx)
     units = _notice_units(ctx)
@@ -181,6 +209,8 @@ def _check_appeal(ctx: Context) -> Outcome:
         decision_units, _ = ctx.decision_units()
         decided = " ".join(ctx.sentence(u) for u in decision_units)
         said = [h for h in ctx.find(_SAYS_NOT_APPEALABLE, units) if not h.rule]
+        if not said and (wrongly_offered := _offers_appeal(ctx, units, decided)) is not None:
+            return wrongly_offered
         if said and _INVESTIGATION_DECISION.search(decided):
             evidence = [ctx.evidence(h, "anger rätt att beslutet inte kan överklagas", True)
                         for h in said]  # fmt: skip
@@ -245,7 +275,8 @@ CHECKS: tuple[Check, ...] = (
         "veckor”) som inte säger att beslutet inte kan överklagas, inte hänvisar till en annan "
         "domstol än förvaltningsrätten och inte anger en annan tid än tre veckor från den dag "
         "parten fick del av beslutet. Att inleda, inte inleda eller avsluta en utredning kan "
-        "inte överklagas; där stämmer ”Beslutet kan inte överklagas”.",
+        "inte överklagas; där stämmer ”Beslutet kan inte överklagas”, och en hänvisning som "
+        "säger att det kan överklagas är fel.",
         0.5,
         _check_appeal,
     ),
