@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import pytest
 
@@ -174,3 +176,20 @@ def test_very_long_span_is_split_in_chunks(monkeypatch: pytest.MonkeyPatch) -> N
     text = "\n".join(f"Rad {i} handlar om barnet." for i in range(40))
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == [f"Rad {i} handlar om barnet." for i in range(40)]
+
+
+def test_the_pipeline_loads_without_torch_or_spacys_cli() -> None:
+    # A fresh interpreter: what get_nlp imports, and that spaCy's CLI still works afterwards.
+    code = (
+        "import sys; from protoscan.structure.segment import get_nlp; "
+        "print([s.text for s in get_nlp()('Se bl.a. 2 kap. SoL. Klart.').sents]); "
+        "print(sorted(m for m in ('torch', 'requests', 'httpx', 'weasel', 'spacy.cli') "
+        "if m in sys.modules)); "
+        "import spacy.cli; print(spacy.cli.info.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "['Se bl.a. 2 kap. SoL.', 'Klart.']",
+        "[]",
+        "spacy.cli.info",
+    ]

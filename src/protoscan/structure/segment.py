@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from protoscan.errors import ConfigError
@@ -141,24 +142,48 @@ def _fix_boundaries(doc: Doc) -> Doc:
 
 
 def import_spacy() -> Any:
-    """spaCy, imported without letting thinc probe for torch.
+    """spaCy, imported without what a blank tokenizer-and-sentencizer pipeline never uses.
 
-    thinc imports torch at import time whenever torch is installed (2.5 s here), although a
-    blank tokenizer-and-sentencizer pipeline never uses it. While spaCy loads, ``torch`` is
-    marked unimportable, so thinc records that it has no torch; torch itself stays
-    importable afterwards for the backends that need it. Where torch is already loaded,
-    nothing is hidden.
+    - **torch:** thinc imports it at import time whenever it is installed (2.5 s here). While
+      spaCy loads, ``torch`` is marked unimportable, so thinc records that it has no torch;
+      torch itself stays importable afterwards for the backends that need it.
+    - **spaCy's own CLI:** ``spacy/__init__`` imports ``spacy.cli.info`` for ``spacy.info``,
+      and with it requests, httpx, weasel, jinja2 and typer's command tree (about 0.2 s of a
+      0.7 s import). A placeholder stands in during the import; ``spacy.info`` then imports
+      the real CLI when called, and ``import spacy.cli`` loads it as usual.
+
+    Where spaCy or torch is already loaded, nothing is hidden.
     """
     if "spacy" in sys.modules or "torch" in sys.modules:
         import spacy
 
         return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` → ImportError
+    placeholders = _spacy_cli_placeholders()
+    hidden = {"torch": None, **placeholders}
+    sys.modules.update(hidden)  # type: ignore[arg-type]  # None → ImportError on import
     try:
         import spacy
     finally:
-        del sys.modules["torch"]
+        for name in hidden:
+            if sys.modules.get(name) is hidden[name]:
+                del sys.modules[name]
+        if getattr(sys.modules.get("spacy"), "cli", None) is placeholders["spacy.cli"]:
+            del sys.modules["spacy"].cli  # the next `import spacy.cli` binds the real one
     return spacy
+
+
+def _spacy_cli_placeholders() -> dict[str, ModuleType]:
+    def info(*args: Any, **kwargs: Any) -> Any:
+        from spacy.cli.info import info as real_info
+
+        return real_info(*args, **kwargs)
+
+    package = ModuleType("spacy.cli")
+    package.__path__ = []  # a package, so `from .cli.info import info` resolves
+    module = ModuleType("spacy.cli.info")
+    module.info = info  # type: ignore[attr-defined]
+    package.info = module  # type: ignore[attr-defined]
+    return {"spacy.cli": package, "spacy.cli.info": module}
 
 
 @functools.lru_cache(maxsize=1)
@@ -172,20 +197,31 @@ def get_nlp() -> Language:
         >>> [s.text for s in get_nlp()("Se bl.a. 11 kap. 1 § SoL. Nämnden svarade.").sents]
         ['Se bl.a. 11 kap. 1 § SoL.', 'Nämnden svarade.']
     """
-    spacy = import_spacy()
+    import_spacy()
+    from spacy.lang.sv import Swedish
     from spacy.language import Language
     from spacy.symbols import ORTH
-    from spacy.util import compile_suffix_regex
 
     if "protoscan_sentence_fixes" not in Language.factories:
         Language.component("protoscan_sentence_fixes", func=_fix_boundaries)
 
-    nlp = spacy.blank("sv")
-    for abbreviation in (*ABBREVIATIONS, *SENTENCE_FINAL_ABBREVIATIONS):
-        for form in {abbreviation, _capitalised(abbreviation)}:
-            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
-    suffixes = list(nlp.Defaults.suffixes or ()) + list(_EXTRA_SUFFIXES)
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    exceptions = {
+        form: [{ORTH: form}]
+        for abbreviation in (*ABBREVIATIONS, *SENTENCE_FINAL_ABBREVIATIONS)
+        for form in (abbreviation, _capitalised(abbreviation))
+    }
+    # Suffixes and special cases are given to the language's defaults rather than set on the
+    # tokenizer afterwards, so the (large) suffix pattern is compiled once.
+    defaults = type(
+        "Defaults",
+        (Swedish.Defaults,),
+        {
+            "suffixes": [*(Swedish.Defaults.suffixes or ()), *_EXTRA_SUFFIXES],
+            "tokenizer_exceptions": {**Swedish.Defaults.tokenizer_exceptions, **exceptions},
+        },
+    )
+    ProtoscanSwedish = type("ProtoscanSwedish", (Swedish,), {"lang": "sv", "Defaults": defaults})
+    nlp = ProtoscanSwedish()
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("protoscan_sentence_fixes", after="sentencizer")
     return nlp
