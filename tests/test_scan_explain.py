@@ -161,7 +161,7 @@ def test_workers_do_not_rerun_the_console_script(monkeypatch: pytest.MonkeyPatch
     import types
     from multiprocessing import spawn
 
-    from protoscan.cli import mark_launcher_main
+    from protoscan.launch import mark_launcher_main
 
     launcher = types.ModuleType("__main__")
     launcher.__spec__ = None

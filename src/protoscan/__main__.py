@@ -1,3 +1,3 @@
-from protoscan.cli import main
+from protoscan.launch import main
 
 main()

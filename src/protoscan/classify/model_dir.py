@@ -35,6 +35,8 @@ __all__ = [
     "write_config",
 ]
 
+#: The shipped model every command uses unless told otherwise (relative to the working directory).
+DEFAULT_MODEL = Path("models/default")
 CONFIG_NAME = "config.json"
 METRICS_NAME = "metrics.json"
 CARD_NAME = "MODEL_CARD.md"

@@ -8,9 +8,7 @@ assembles them and turns every ``ProtoscanError`` into one red line on stderr an
 from __future__ import annotations
 
 import importlib
-import importlib.machinery
 import logging
-import sys
 from typing import Annotated, Any
 
 import click
@@ -92,19 +90,7 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    mark_launcher_main()
-    app()
+    """Entry point of console scripts installed before ``protoscan.launch`` existed."""
+    from protoscan.launch import main as launch
 
-
-def mark_launcher_main() -> None:
-    """Give the console script's ``__main__`` the spec of ``protoscan.__main__``.
-
-    A scan worker re-runs the parent's main script before its first task unless the main
-    module's spec names a ``__main__`` module (as ``python -m protoscan`` does); for the
-    console script, a launcher that defines nothing, that re-run imports the whole CLI in
-    every worker, on the path to the first result.
-    """
-    launcher = sys.modules.get("__main__")
-    if launcher is not None and getattr(launcher, "__spec__", None) is None:
-        launcher.__spec__ = importlib.machinery.ModuleSpec("protoscan.__main__", None)
+    launch()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from protoscan.classify.model_dir import DEFAULT_MODEL as DEFAULT_MODEL
+
 err_console = Console(stderr=True)
-DEFAULT_MODEL = Path("models/default")
 #: ``--threshold`` of the screening commands (CLI and web server).
 ThresholdOption = Annotated[
     float | None,

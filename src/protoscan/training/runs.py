@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from protoscan.classify.model_dir import CONFIG_NAME, METRICS_NAME, read_config
+from protoscan.classify.model_dir import CONFIG_NAME, DEFAULT_MODEL, METRICS_NAME, read_config
 from protoscan.errors import ModelLoadError, ProtoscanError
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RUNS_DIR = Path("models/runs")
-DEFAULT_MODEL = Path("models/default")
 #: Differences smaller than this count as equal (floating-point noise in re-evaluation).
 _TOLERANCE = 1e-9
 
