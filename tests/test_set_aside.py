@@ -103,6 +103,52 @@ def test_a_correct_not_appealable_notice_is_no_reasoning_finding() -> None:
     assert kind == REQUIREMENT_MET
 
 
+def test_a_denial_excused_by_its_reason_shows_the_requirement_met() -> None:
+    body = (
+        CHILD
+        + ASSESSED
+        + "Bedömning\n\nKommunicering med pappa har inte kunnat ske innan beslutet fattades, "
+        "eftersom beslutet inte har kunnat anstå. Pappa informerades per telefon samma dag.\n\n"
+        + DECISION.removeprefix("Bedömning\n\n")
+    )
+    kind, _ = tagged(body, "party_information", "kunnat anstå") or ("", "")
+    assert kind == REQUIREMENT_MET
+
+
+def test_a_negation_in_a_coordinated_clause_leaves_the_requirement_met() -> None:
+    # "har yttrat sig" was read as denied by the "inte" of the next clause.
+    reply = (
+        "Utredningen har kommunicerats med pappa den 2 februari 2024. Pappa har yttrat sig "
+        "skriftligen och motsätter sig inte att umgänget begränsas."
+    )
+    body = CHILD + ASSESSED + f"Kommunicering\n\n{reply}\n\n" + DECISION
+    kind, _ = tagged(body, "party_information", "motsätter") or ("", "")
+    assert kind == REQUIREMENT_MET
+
+
+PRELIMINARY = (
+    "Förhandsbedömning\n\nDen 12 februari 2024 kom en orosanmälan från förskolan om Nils, fyra år. "
+    "{middle}\n\nBedömning\n\nSocialtjänsten har talat med Nils och hans föräldrar och "
+    "bedömer att det är förenligt med barnets bästa att inte inleda utredning.\n\nBeslut\n\n"
+    "Utredning inleds inte, 11 kap. 1 § socialtjänstlagen (2001:453).\n\nBeslutet att inte "
+    "inleda utredning kan inte överklagas."
+)
+
+
+def test_a_recorded_extension_settles_a_delay_tag_in_its_passage() -> None:
+    middle = (
+        "Familjen var utomlands i tre veckor, och enhetschefen beslutade därför den 15 mars 2024 "
+        "att förhandsbedömningen förlängs till den 5 april på grund av synnerliga skäl."
+    )
+    kind, _ = tagged(PRELIMINARY.format(middle=middle), "delay", "utomlands") or ("", "")
+    assert kind == REQUIREMENT_MET
+
+
+def test_a_date_alone_settles_no_delay_tag() -> None:
+    middle = "Familjen var utomlands i tre veckor och kom hem den 5 mars 2024."
+    assert tagged(PRELIMINARY.format(middle=middle), "delay", "utomlands") is None
+
+
 # --------------------------------------------------------------------------- in the report
 
 

@@ -9,8 +9,12 @@ about the handling. Two readings, both tied to an absence check of the same labe
   heard, a correct appeal notice), and nothing after those words in their sentence negates
   them ("… med mamma men inte med pappa"). Only
   checks whose trace is itself compliance settle a passage (``SETTLING_CHECKS``); reasons,
-  lagrum, barnets bästa and time limits are left out, because that a passage mentions them
-  says nothing about their quality or dates.
+  lagrum and barnets bästa are left out, because that a passage mentions them says nothing
+  about their quality. Two traces settle a passage although they are worded as a denial or
+  about time: a denial the passage excuses with a reason the law accepts ("kommunicering har
+  inte kunnat ske eftersom beslutet inte kan skjutas upp", ``NOTE_EXCUSED``), and, for the
+  time limits, the recorded extension itself ("beslutade … att förhandsbedömningen skulle
+  förlängas … på grund av synnerliga skäl", ``NOTE_EXTENDED``); a mere date settles nothing.
 - *Narrative* (``narrative``): the passage stands under a heading that tells the case's
   story ("Bakgrund", "Ärendet", "Utredning", "Samtal med barnet"; ``NARRATIVE_KINDS``),
   states no shortcoming (no negation, no criticism) and a check of the same label ran on
@@ -31,7 +35,7 @@ from collections.abc import Sequence
 
 from protoscan.document import Passage
 from protoscan.screen.checks import CheckResult, Evidence
-from protoscan.screen.checks.base import NOTE_NEGATED
+from protoscan.screen.checks.base import NOTE_EXCUSED, NOTE_EXTENDED, NOTE_NEGATED
 from protoscan.screen.checks.negation import NEGATIONS
 from protoscan.structure.sections import NARRATIVE_KINDS
 
@@ -47,6 +51,10 @@ REQUIREMENT_MET = "requirement_met"
 #: Checks whose counted trace in a passage shows the requirement met in that passage.
 SETTLING_CHECKS: frozenset[str] = frozenset(
     {"kommunicering_missing", "violence_unassessed", "child_views_missing", "appeal_notice_missing"}
+)
+#: Time-limit checks: only their recorded extensions settle a passage.
+_EXTENSION_CHECKS: frozenset[str] = frozenset(
+    {"preliminary_assessment_overdue", "investigation_overdue"}
 )
 _STATUS_SV = {"passed": "uppfyllt", "failed": "saknas"}
 #: Words that criticise the handling: a passage with them keeps its finding.
@@ -69,6 +77,14 @@ def _plain(evidence: Evidence) -> bool:
     at = sentence.find(" ".join(evidence.text.split()))
     rest = sentence[at + len(evidence.text) :] if at >= 0 else sentence
     return not NEGATIONS.search(rest)
+
+
+def _settles(check: CheckResult, evidence: Evidence) -> bool:
+    if check.id in _EXTENSION_CHECKS:
+        return evidence.note == NOTE_EXTENDED and _plain(evidence)
+    if check.id not in SETTLING_CHECKS:
+        return False
+    return evidence.note == NOTE_EXCUSED or _plain(evidence)
 
 
 def set_aside_reason(
@@ -96,9 +112,9 @@ def set_aside_reason(
     if denied or _CRITICISM.search(passage.text):
         return None
     for check in own:
-        if check.id not in SETTLING_CHECKS or check.status != "passed":
+        if check.status != "passed":
             continue
-        met = [e for e in check.evidence if e.counts and _inside(passage, e) and _plain(e)]
+        met = [e for e in check.evidence if e.counts and _inside(passage, e) and _settles(check, e)]
         if met:
             return REQUIREMENT_MET, (
                 f"Stycket visar själv att kravet är uppfyllt: {check.requirement_sv} "

@@ -22,6 +22,8 @@ from protoscan.screen.checks.negation import WORDS, negated
 from protoscan.structure.segment import split_clauses
 
 __all__ = [
+    "NOTE_EXCUSED",
+    "NOTE_EXTENDED",
     "NOTE_NEGATED",
     "STATUSES",
     "Check",
@@ -41,6 +43,11 @@ _I = re.IGNORECASE
 STATUSES: tuple[str, ...] = ("passed", "failed", "not_applicable")
 #: The note on evidence whose clause denies the requirement ("ingen riskbedömning har gjorts").
 NOTE_NEGATED = "nekande omnämnande"
+#: The note on a denial the text itself excuses with a reason the law accepts ("kommunicering
+#: har inte kunnat ske eftersom beslutet inte kan skjutas upp"): the requirement is met.
+NOTE_EXCUSED = "nekande, men med skäl"
+#: The note on a recorded extension of a time limit (or synnerliga skäl for exceeding it).
+NOTE_EXTENDED = "förlängning eller synnerliga skäl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +346,7 @@ def outcome(
         if hit.rule:
             evidence.append(ctx.evidence(hit, "regeln återges, inte tillämpad", False))
         elif hit.negated and reason_counts and hit.reasoned:
-            evidence.append(ctx.evidence(hit, "nekande, men med skäl", True))
+            evidence.append(ctx.evidence(hit, NOTE_EXCUSED, True))
         elif hit.negated:
             evidence.append(ctx.evidence(hit, NOTE_NEGATED, False))
         else:

@@ -31,6 +31,9 @@ NEGATIONS = re.compile(
 _SUBORDINATORS = re.compile(
     r"som|om|eftersom|när|där|vilket|vilken|men|då|medan|trots|fast|innan|sedan|tills", _I
 )
+#: Coordination: "och"/"eller"/"samt" before anything but a negation starts a new clause
+#: ("har yttrat sig skriftligen och motsätter sig inte flytten" keeps "har yttrat sig").
+_COORDINATORS = frozenset({"och", "eller", "samt"})
 _INFINITIVE = re.compile(r"[a-zåäö]+a")
 _NOT_INFINITIVES = frozenset({"mamma", "pappa", "flicka", "modera", "inga", "ingenting", "hela"})
 #: A negation right after an assessment verb states the assessment's result
@@ -53,7 +56,8 @@ def negated(
 
     The window is the clause before the match (at most six words), the match itself and up to
     ``after_words`` words after it, stopping at a subordinate clause ("pojken berättar att han
-    inte vill" is still the boy's account; "skäl för att förlänga tiden fanns inte" is negated).
+    inte vill" is still the boy's account; "skäl för att förlänga tiden fanns inte" is negated)
+    or a coordinated one ("har yttrat sig och motsätter sig inte"; "och inte med pappa" stays).
     ``start == end == 0`` judges the whole sentence (the text under a heading-like line).
     With ``outcome_ok`` a negation right after an assessment verb ("bedöms inte vara i behov
     av skydd") states the assessment's result and does not count.
@@ -73,6 +77,9 @@ def negated(
     for i, word in enumerate(words[:after_words]):
         token = word.group().casefold()
         if _SUBORDINATORS.fullmatch(token):
+            break
+        following = words[i + 1].group() if i + 1 < len(words) else ""
+        if token in _COORDINATORS and following and not NEGATIONS.fullmatch(following):
             break
         if token == "att":
             following = words[i + 1].group() if i + 1 < len(words) else ""

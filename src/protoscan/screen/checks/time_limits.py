@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 
 from protoscan.screen.checks.base import (
+    NOTE_EXTENDED,
+    NOTE_NEGATED,
     Check,
     Context,
     Evidence,
@@ -122,9 +124,9 @@ def _extension_recorded(ctx: Context) -> tuple[list[Evidence], list[Evidence]]:
         if hit.rule:
             other.append(ctx.evidence(hit, "regeln återges, inte tillämpad", False))
         elif hit.negated:
-            other.append(ctx.evidence(hit, "nekande omnämnande", False))
+            other.append(ctx.evidence(hit, NOTE_NEGATED, False))
         else:
-            recorded.append(ctx.evidence(hit, "förlängning eller synnerliga skäl", True))
+            recorded.append(ctx.evidence(hit, NOTE_EXTENDED, True))
     return recorded, other
 
 
