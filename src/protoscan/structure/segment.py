@@ -164,8 +164,8 @@ def import_spacy() -> Any:
     try:
         import spacy
     finally:
-        for name in hidden:
-            if sys.modules.get(name) is hidden[name]:
+        for name, stand_in in hidden.items():
+            if name in sys.modules and sys.modules[name] is stand_in:
                 del sys.modules[name]
         if getattr(sys.modules.get("spacy"), "cli", None) is placeholders["spacy.cli"]:
             del sys.modules["spacy"].cli  # the next `import spacy.cli` binds the real one
