@@ -5,8 +5,8 @@ second, and so does a scan's fork server, which imports the pipeline and the mod
 before it forks the first worker. Started here, from the bare command line, the fork server
 does its imports on the second core while this process imports the CLI, instead of after.
 Everything else about the command line is left to typer: when the arguments are not a plain
-local scan, or are malformed, nothing starts early and the scan command starts the fork
-server itself.
+local scan, or are malformed, nothing starts early and ``run_scan`` starts the fork server
+when it begins.
 """
 
 from __future__ import annotations

@@ -351,7 +351,7 @@ def run_scan(
     work = collect_work(paths, glob=options.glob)
     inputs = work.files
     if inputs and options.backend == "local":
-        start_fork_server(options.model)  # at once, if the CLI has not started it yet
+        start_fork_server(options.model)  # at once, if the launcher has not started it yet
     model = model_fingerprint(options.model)
     header: dict[str, Any] = {
         "engine": options.engine,

@@ -266,7 +266,6 @@ def scan(
     end and in the manifest) or the scan could not run; 2 for bad command-line usage.
     """
     from protoscan.batch import ScanOptions, run_scan
-    from protoscan.batch.runner import start_fork_server
 
     size_limit = parse_size(max_bytes)
     if cascade is not None:
@@ -275,10 +274,6 @@ def scan(
         if read_config(cascade)["backend"] != "cascade":
             raise typer.BadParameter(f"{cascade} is not a cascade model", param_hint="--cascade")
         model = cascade
-    if backend.value == "local":
-        # The workers' fork server imports for a few tenths of a second: start it before the
-        # options are checked and the inputs listed, which it does not depend on.
-        start_fork_server(model)
     options = ScanOptions(
         model=model,
         engine=engine.value,

@@ -81,11 +81,11 @@ def negated(
         following = words[i + 1].group() if i + 1 < len(words) else ""
         if token in _COORDINATORS and following and not NEGATIONS.fullmatch(following):
             break
-        if token == "att":
-            following = words[i + 1].group() if i + 1 < len(words) else ""
-            # "för att förlänga" continues the clause; "att han …", "att inte …" start a new one.
-            if not _INFINITIVE.fullmatch(following) or following.casefold() in _NOT_INFINITIVES:
-                break
+        # "för att förlänga" continues the clause; "att han …", "att inte …" start a new one.
+        if token == "att" and (
+            not _INFINITIVE.fullmatch(following) or following.casefold() in _NOT_INFINITIVES
+        ):
+            break
         window_end = end + word.end()
     return any(counts(m.start()) for m in NEGATIONS.finditer(sentence, window_start, window_end))
 
