@@ -374,6 +374,34 @@ def test_time_limits_and_crashes_do_not_stop_the_batch(
     assert sorted(Path(d["source"]).name for d in documents) == sorted(names)
 
 
+def test_a_pool_that_breaks_between_two_submits_is_replaced(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker can die after one submit and before the next, so ``submit`` itself raises
+    BrokenProcessPool; the scan must treat it as the crash it is, not stop."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ("doc-jo-04.txt", "doc-ivo-04.txt", "doc-mun-04.txt")
+    for name in names:
+        shutil.copy(CORPUS_DOCS / name, folder / name)
+    submit = scan_runner._Pool.submit
+    calls = {"n": 0}
+
+    def submit_that_finds_the_pool_broken(self, task, options):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        return submit(self, task, options)
+
+    monkeypatch.setattr(scan_runner._Pool, "submit", submit_that_finds_the_pool_broken)
+    summary = run_scan([folder], tmp_path / "r.jsonl", ScanOptions(model=model_dir, workers=2))
+    assert summary.failures == []
+    documents = _documents(tmp_path / "r.jsonl")
+    assert sorted(Path(d["source"]).name for d in documents) == sorted(names)
+
+
 def _dying_initializer(*args: object) -> None:
     os._exit(3)  # a worker that cannot start, whatever the document
 

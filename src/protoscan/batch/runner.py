@@ -563,15 +563,24 @@ def _process(
         while pending or suspects or in_flight:
             if pool is None:
                 pool = _Pool(n_workers, options, key)
-            if suspects and not in_flight:
-                task = suspects.popleft()
-                task.quarantined = True
-                in_flight[pool.submit(task, options)] = task
-            while not suspects and pending and len(in_flight) < _QUEUED_PER_WORKER * n_workers:
-                task = pending.popleft()
-                in_flight[pool.submit(task, options)] = task
-            done, _ = wait(list(in_flight), timeout=_POLL, return_when=FIRST_COMPLETED)
             broken = False
+            try:
+                if suspects and not in_flight:
+                    task = suspects[0]
+                    task.quarantined = True
+                    in_flight[pool.submit(task, options)] = task
+                    suspects.popleft()
+                while not suspects and pending and len(in_flight) < _QUEUED_PER_WORKER * n_workers:
+                    future = pool.submit(pending[0], options)
+                    in_flight[future] = pending.popleft()
+            except BrokenProcessPool:
+                # A worker died between two submits: the task that was not accepted is
+                # still at the head of its queue, and the crash is handled as below, after
+                # the results that did arrive are kept.
+                broken = True
+            done, _ = wait(
+                list(in_flight), timeout=0 if broken else _POLL, return_when=FIRST_COMPLETED
+            )
             for future in done:
                 task = in_flight[future]
                 try:
