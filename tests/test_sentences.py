@@ -83,6 +83,34 @@ def test_near_duplicates_count_across_groups_only(tmp_path: Path) -> None:
     assert [dropped for _, dropped, _ in removed] == ["c"]
 
 
+def test_structural_lines_may_recur_across_documents_but_findings_may_not(
+    tmp_path: Path,
+) -> None:
+    heading = {"labels": [], "stance": "neutral_fact"}
+    finding = "JO kritiserar nämnden för att beslutet saknar motivering."
+    rows = [
+        sentence(id="a", text="Bedömning", group="g-1", split="train", **heading),
+        sentence(id="b", text="Bedömning", group="g-2", split="test", **heading),
+        sentence(id="c", text="Ärendet avslutas.", group="g-1", split="train", **heading),
+        sentence(id="d", text="Ärendet avslutas.", group="g-2", split="test", **heading),
+        sentence(id="e", text=finding, labels=["reasoning"], group="g-3"),
+        sentence(id="f", text=finding, labels=["reasoning"], group="g-4"),
+    ]
+    report = validate_corpus(write_jsonl(tmp_path / "s.jsonl", rows))
+    assert report.errors == ["duplicate text in e and f"]
+    assert {(a, b) for a, b, _ in report.near_duplicates} == {("e", "f")}
+    # A longer label-free sentence repeated across splits is still leakage.
+    claim = "Modern anser att socialtjänsten inte lyssnade på hennes son."
+    rows = [
+        sentence(id="g", text=claim, labels=[], stance="allegation", group="g-1"),
+        sentence(id="h", text=claim, labels=[], stance="allegation", group="g-2", split="test"),
+    ]
+    errors = validate_corpus(write_jsonl(tmp_path / "t.jsonl", rows)).errors
+    assert "duplicate text in g and h" in errors
+    leak = "split leakage: near-duplicates g (train) and h (test)"
+    assert any(e.startswith(leak) for e in errors)
+
+
 def test_split_keeps_each_group_together() -> None:
     rows = [
         CorpusPassage(

@@ -28,6 +28,7 @@ from protoscan.labels import validate_labels
 __all__ = [
     "ValidationReport",
     "cross_unit_pairs",
+    "is_boilerplate",
     "near_duplicate_pairs",
     "validate_corpus",
     "validate_records",
@@ -42,6 +43,10 @@ SENTENCE_AUTHORITIES = ("JO", "IVO", "municipality", "news", "other")
 #: Cosine similarity of character 3–5-gram TF-IDF vectors above which two texts count as
 #: near-duplicates (same sentence with a name or a date changed).
 NEAR_DUPLICATE_THRESHOLD = 0.9
+#: Longest label-free sentence that may repeat across documents: structural lines such as
+#: "Bedömning", "Beslut" or "Ärendet avslutas." recur verbatim in real decisions, and a
+#: repeat of one teaches nothing that could leak between splits.
+BOILERPLATE_MAX_WORDS = 4
 
 
 @dataclass
@@ -144,9 +149,9 @@ def validate_passages(passages: Sequence[CorpusPassage], report: ValidationRepor
             report.errors.append(f"duplicate id {passage.id}")
         seen_ids[passage.id] = 1
         key = passage.text.casefold()
-        if key in seen_texts:
+        if key in seen_texts and not is_boilerplate(passage):
             report.errors.append(f"duplicate text in {seen_texts[key]} and {passage.id}")
-        seen_texts[key] = passage.id
+        seen_texts.setdefault(key, passage.id)
         if passage.unit and passage.split:
             unit_splits[passage.unit].add(passage.split)
             unit_kind[passage.unit] = "group" if passage.is_sentence else "document"
@@ -165,15 +170,30 @@ def validate_passages(passages: Sequence[CorpusPassage], report: ValidationRepor
             report.warnings.append(f"near-duplicates {a.id} and {b.id} ({similarity:.2f})")
 
 
+def is_boilerplate(passage: CorpusPassage) -> bool:
+    """A short label-free sentence (a structural heading or formula) that may recur."""
+    return (
+        passage.is_sentence
+        and not passage.labels
+        and len(passage.text.split()) <= BOILERPLATE_MAX_WORDS
+    )
+
+
 def cross_unit_pairs(
     passages: Sequence[CorpusPassage], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> list[tuple[int, int, float]]:
-    """Near-duplicate pairs whose members belong to different documents or groups."""
+    """Near-duplicate pairs whose members belong to different documents or groups (two
+    boilerplate sentences in the same stance are not a pair)."""
     pairs = near_duplicate_pairs([p.text for p in passages], threshold=threshold)
     return [
         (i, j, s)
         for i, j, s in pairs
-        if passages[i].unit is None or passages[i].unit != passages[j].unit
+        if (passages[i].unit is None or passages[i].unit != passages[j].unit)
+        and not (
+            is_boilerplate(passages[i])
+            and is_boilerplate(passages[j])
+            and passages[i].stance == passages[j].stance
+        )
     ]
 
 
