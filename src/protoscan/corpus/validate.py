@@ -43,7 +43,7 @@ SENTENCE_AUTHORITIES = ("JO", "IVO", "municipality", "news", "other")
 #: Cosine similarity of character 3–5-gram TF-IDF vectors above which two texts count as
 #: near-duplicates (same sentence with a name or a date changed).
 NEAR_DUPLICATE_THRESHOLD = 0.9
-#: Longest label-free sentence that may repeat across documents: structural lines such as
+#: Longest label-free line that may repeat across documents: structural lines such as
 #: "Bedömning", "Beslut" or "Ärendet avslutas." recur verbatim in real decisions, and a
 #: repeat of one teaches nothing that could leak between splits.
 BOILERPLATE_MAX_WORDS = 4
@@ -171,29 +171,21 @@ def validate_passages(passages: Sequence[CorpusPassage], report: ValidationRepor
 
 
 def is_boilerplate(passage: CorpusPassage) -> bool:
-    """A short label-free sentence (a structural heading or formula) that may recur."""
-    return (
-        passage.is_sentence
-        and not passage.labels
-        and len(passage.text.split()) <= BOILERPLATE_MAX_WORDS
-    )
+    """A short label-free line (a structural heading or formula) that may recur."""
+    return not passage.labels and len(passage.text.split()) <= BOILERPLATE_MAX_WORDS
 
 
 def cross_unit_pairs(
     passages: Sequence[CorpusPassage], *, threshold: float = NEAR_DUPLICATE_THRESHOLD
 ) -> list[tuple[int, int, float]]:
     """Near-duplicate pairs whose members belong to different documents or groups (two
-    boilerplate sentences in the same stance are not a pair)."""
+    boilerplate lines are not a pair)."""
     pairs = near_duplicate_pairs([p.text for p in passages], threshold=threshold)
     return [
         (i, j, s)
         for i, j, s in pairs
         if (passages[i].unit is None or passages[i].unit != passages[j].unit)
-        and not (
-            is_boilerplate(passages[i])
-            and is_boilerplate(passages[j])
-            and passages[i].stance == passages[j].stance
-        )
+        and not (is_boilerplate(passages[i]) and is_boilerplate(passages[j]))
     ]
 
 
