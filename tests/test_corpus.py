@@ -229,3 +229,31 @@ def test_shipped_corpus_is_valid_and_meets_its_coverage() -> None:
     assert not stats["below_minimum"], stats["below_minimum"]
     assert all(share >= 0.15 for share in stats["test_share"].values()), stats["test_share"]
     assert Counter(p.split for p in passages).keys() == {"train", "dev", "test"}
+
+
+@pytest.mark.skipif(not (REPO / "corpora" / "held_out").is_dir(), reason="no held-out set")
+def test_held_out_documents_stay_out_of_training() -> None:
+    """The held-out written documents are valid, no training row repeats one of them
+    verbatim, and no training recipe reads them (`protoscan corpus validate` over all three
+    folders also checks near-duplicates)."""
+    import tomllib
+
+    from protoscan.corpus.validate import is_boilerplate
+
+    held_out = REPO / "corpora" / "held_out"
+    report = validate_corpus(held_out)
+    assert report.ok, report.errors[:5]
+    training = {
+        p.text.casefold()
+        for folder in ("passages", "sentences")
+        for p in load_passages(REPO / "corpora" / folder)
+    }
+    repeated = [
+        p.id
+        for p in load_passages(held_out)
+        if p.text.casefold() in training and not is_boilerplate(p)
+    ]
+    assert repeated == []
+    for recipe in (REPO / "training").glob("*.toml"):
+        data = tomllib.loads(recipe.read_text(encoding="utf-8")).get("data", [])
+        assert not any("held_out" in str(path) for path in data), recipe.name
