@@ -238,22 +238,13 @@ def test_held_out_documents_stay_out_of_training() -> None:
     folders also checks near-duplicates)."""
     import tomllib
 
-    from protoscan.corpus.validate import is_boilerplate
+    from protoscan.corpus.validate import repeated_texts
 
     held_out = REPO / "corpora" / "held_out"
     report = validate_corpus(held_out)
     assert report.ok, report.errors[:5]
-    training = {
-        p.text.casefold()
-        for folder in ("passages", "sentences")
-        for p in load_passages(REPO / "corpora" / folder)
-    }
-    repeated = [
-        p.id
-        for p in load_passages(held_out)
-        if p.text.casefold() in training and not is_boilerplate(p)
-    ]
-    assert repeated == []
+    folders = [REPO / "corpora" / name for name in ("passages", "sentences", "held_out")]
+    assert repeated_texts(load_passages(folders)) == []
     for recipe in (REPO / "training").glob("*.toml"):
         data = tomllib.loads(recipe.read_text(encoding="utf-8")).get("data", [])
         assert not any("held_out" in str(path) for path in data), recipe.name

@@ -109,6 +109,15 @@ def test_structural_lines_may_recur_across_documents_but_findings_may_not(
     assert "duplicate text in g and h" in errors
     leak = "split leakage: near-duplicates g (train) and h (test)"
     assert any(e.startswith(leak) for e in errors)
+    # A short line that is a labelled heading in one document may not recur label-free.
+    rows = [
+        sentence(
+            id="i", text="Bristande dokumentation", labels=["documentation"], stance="heading"
+        ),
+        sentence(id="j", text="Bristande dokumentation", group="g-2", **heading),
+    ]
+    errors = validate_corpus(write_jsonl(tmp_path / "u.jsonl", rows)).errors
+    assert "duplicate text in i and j" in errors
 
 
 def test_split_keeps_each_group_together() -> None:

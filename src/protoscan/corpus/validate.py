@@ -30,6 +30,7 @@ __all__ = [
     "cross_unit_pairs",
     "is_boilerplate",
     "near_duplicate_pairs",
+    "repeated_texts",
     "validate_corpus",
     "validate_records",
 ]
@@ -141,17 +142,13 @@ def validate_records(records: list[tuple[str, dict]], report: ValidationReport) 
 def validate_passages(passages: Sequence[CorpusPassage], report: ValidationReport) -> None:
     """Duplicates, near-duplicates and leakage across splits."""
     seen_ids: dict[str, int] = {}
-    seen_texts: dict[str, str] = {}
     unit_splits: dict[str, set[str]] = defaultdict(set)
     unit_kind: dict[str, str] = {}
+    report.errors.extend(f"duplicate text in {a} and {b}" for a, b in repeated_texts(passages))
     for passage in passages:
         if passage.id in seen_ids:
             report.errors.append(f"duplicate id {passage.id}")
         seen_ids[passage.id] = 1
-        key = passage.text.casefold()
-        if key in seen_texts and not is_boilerplate(passage):
-            report.errors.append(f"duplicate text in {seen_texts[key]} and {passage.id}")
-        seen_texts.setdefault(key, passage.id)
         if passage.unit and passage.split:
             unit_splits[passage.unit].add(passage.split)
             unit_kind[passage.unit] = "group" if passage.is_sentence else "document"
@@ -173,6 +170,18 @@ def validate_passages(passages: Sequence[CorpusPassage], report: ValidationRepor
 def is_boilerplate(passage: CorpusPassage) -> bool:
     """A short label-free line (a structural heading or formula) that may recur."""
     return not passage.labels and len(passage.text.split()) <= BOILERPLATE_MAX_WORDS
+
+
+def repeated_texts(passages: Sequence[CorpusPassage]) -> list[tuple[str, str]]:
+    """``(first id, id)`` for every passage whose text (case aside) an earlier one has, unless
+    both are boilerplate."""
+    first: dict[str, CorpusPassage] = {}
+    repeats = []
+    for passage in passages:
+        earlier = first.setdefault(passage.text.casefold(), passage)
+        if earlier is not passage and not (is_boilerplate(earlier) and is_boilerplate(passage)):
+            repeats.append((earlier.id, passage.id))
+    return repeats
 
 
 def cross_unit_pairs(
