@@ -115,6 +115,50 @@ def test_near_duplicates_ignore_different_sentences() -> None:
     assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == [(0, 1)]
 
 
+def _brute_force_pairs(
+    texts: list[str], others: list[str] | None, threshold: float
+) -> list[tuple[int, int]]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
+    matrix = vectorizer.fit_transform(texts + (others or []))
+    left, right = matrix[: len(texts)], matrix[len(texts) :] if others else matrix
+    sims = (left @ right.T).toarray()
+    return [
+        (i, j)
+        for i in range(sims.shape[0])
+        for j in range(sims.shape[1])
+        if sims[i, j] >= threshold and (others or i < j)
+    ]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.6, 0.9])
+def test_near_duplicate_pairs_match_all_pairs_cosine(threshold: float) -> None:
+    """Pruning by common n-grams finds exactly the pairs a full comparison finds, within one
+    list and between two; short lines of common n-grams only (headings) included."""
+    base = [p.text for p in sample_passages()]
+    texts = [
+        *base,
+        *(t.replace("barnet", "flickan") for t in base),
+        *(t.rstrip(".") + "!" for t in base[:10]),
+        *("Beslut", "Bedömning", "Beslut.", "Ärendet avslutas.", "Ärendet avslutas"),
+    ]
+    within = near_duplicate_pairs(texts, threshold=threshold)
+    assert [(i, j) for i, j, _ in within] == _brute_force_pairs(texts, None, threshold)
+    between = near_duplicate_pairs(texts[:30], texts[30:], threshold=threshold)
+    assert [(i, j) for i, j, _ in between] == _brute_force_pairs(texts[:30], texts[30:], threshold)
+
+
+def test_near_duplicate_threshold_is_inclusive() -> None:
+    texts = ["Beslutet fattades den 3 maj 2010.", "Beslutet fattades den 4 maj 2010."]
+    [(i, j, similarity)] = near_duplicate_pairs(texts, threshold=0.5)
+    assert (i, j) == (0, 1)
+    assert near_duplicate_pairs(texts, threshold=similarity - 1e-9) == [
+        (0, 1, pytest.approx(similarity))
+    ]
+    assert near_duplicate_pairs(texts, threshold=similarity + 1e-9) == []
+
+
 def test_splits_keep_documents_whole_and_labels_in_test() -> None:
     passages = []
     for doc in range(40):

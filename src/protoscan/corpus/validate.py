@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from protoscan.corpus.schema import (
     iter_jsonl,
 )
 from protoscan.labels import validate_labels
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 __all__ = [
     "ValidationReport",
@@ -48,6 +52,10 @@ NEAR_DUPLICATE_THRESHOLD = 0.9
 #: "Bedömning", "Beslut" or "Ärendet avslutas." recur verbatim in real decisions, and a
 #: repeat of one teaches nothing that could leak between splits.
 BOILERPLATE_MAX_WORDS = 4
+_BLOCK_ROWS = 512
+_DOT_CHUNK = 32768
+#: Margin for float rounding in the pruning bound of ``near_duplicate_pairs``.
+_ROUNDING = 1e-9
 
 
 @dataclass
@@ -68,31 +76,145 @@ def near_duplicate_pairs(
     *,
     threshold: float = NEAR_DUPLICATE_THRESHOLD,
 ) -> list[tuple[int, int, float]]:
-    """Index pairs ``(i, j, similarity)`` of near-duplicate texts.
+    """Index pairs ``(i, j, similarity)`` of near-duplicate texts, sorted.
 
     Within ``texts`` when ``others`` is None (``i < j``), otherwise between ``texts[i]`` and
     ``others[j]``.
+
+    Exact, though the sparse product leaves out the most common n-grams, which nearly every
+    pair shares: over them two rows score at most the product of their norms there
+    (Cauchy–Schwarz), so a pair sharing no rarer n-gram can reach ``threshold`` only when both
+    rows are made mostly of common n-grams, and those few rows are compared in full.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if not texts or (others is not None and not others):
         return []
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
-    base = list(texts) + list(others or [])
-    matrix = vectorizer.fit_transform(base)
+    matrix = vectorizer.fit_transform(list(texts) + list(others or [])).tocsr()
+    within = others is None
     left = matrix[: len(texts)]
-    right = matrix[len(texts) :] if others is not None else left
-    pairs: list[tuple[int, int, float]] = []
-    # Blocks of rows keep the dense similarity slices small.
-    for start in range(0, left.shape[0], 512):
-        block = (left[start : start + 512] @ right.T).toarray()
-        rows, cols = np.nonzero(block >= threshold)
-        for r, c in zip(rows, cols, strict=True):
-            i = start + int(r)
-            if others is None and c <= i:
-                continue
-            pairs.append((i, int(c), float(block[r, c])))
-    return pairs
+    right = left if within else matrix[len(texts) :]
+    common = _common_ngrams(left, right, threshold)
+    left_parts = _split_columns(left, common)
+    right_parts = left_parts if within else _split_columns(right, common)
+    # Rows whose common n-grams alone could reach the threshold with some row of the other side.
+    heavy_left = left_parts.norm * right_parts.norm.max() >= threshold - _ROUNDING
+    heavy_right = right_parts.norm * left_parts.norm.max() >= threshold - _ROUNDING
+    rows, cols, sims = _light_pairs(
+        left_parts, right_parts, (heavy_left, heavy_right), threshold, within
+    )
+    heavy_rows, heavy_cols, heavy_sims = _heavy_pairs(
+        left, right, np.flatnonzero(heavy_left), np.flatnonzero(heavy_right), threshold, within
+    )
+    rows, cols = np.concatenate([rows, heavy_rows]), np.concatenate([cols, heavy_cols])
+    sims = np.concatenate([sims, heavy_sims])
+    order = np.lexsort((cols, rows))
+    return [
+        (int(i), int(j), float(s))
+        for i, j, s in zip(rows[order], cols[order], sims[order], strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """TF-IDF rows split into the rarer and the common n-grams; ``norm`` is the common part's."""
+
+    rare: csr_matrix
+    common: csr_matrix
+    norm: np.ndarray
+
+
+def _split_columns(matrix: csr_matrix, common: np.ndarray) -> _Columns:
+    from scipy.sparse.linalg import norm
+
+    part = matrix[:, common]
+    return _Columns(matrix[:, ~common], part, norm(part, axis=1))
+
+
+def _common_ngrams(left: csr_matrix, right: csr_matrix, threshold: float) -> np.ndarray:
+    """Mask of the n-grams to leave out of the sparse product: the k shared by most row
+    pairs, k chosen to minimise the estimated work (products over the other n-grams, plus
+    full products among the rows made mostly of the k)."""
+    n_features = left.shape[1]
+    work = np.bincount(left.indices, minlength=n_features).astype(float)
+    work *= np.bincount(right.indices, minlength=n_features)
+    rank = np.empty(n_features, dtype=np.int64)
+    rank[np.argsort(-work, kind="stable")] = np.arange(n_features)
+    ks = np.unique(np.append(np.geomspace(1, n_features, 24).astype(np.int64), 0))
+    below = (rank[:, None] < ks[None, :]).astype(float)
+
+    def heavy_share(side: csr_matrix) -> np.ndarray:
+        return (side.multiply(side) @ below >= threshold**2).mean(axis=0)
+
+    cost = work.sum() - work @ below + work.sum() * heavy_share(left) * heavy_share(right)
+    return rank < ks[np.argmin(cost)]
+
+
+def _light_pairs(
+    left: _Columns,
+    right: _Columns,
+    heavy: tuple[np.ndarray, np.ndarray],
+    threshold: float,
+    within: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs sharing a rarer n-gram, except heavy row with heavy row (``heavy``: row masks)."""
+    rows, cols, sims = _thresholded_product(
+        left.rare, right.rare, threshold - _ROUNDING, within, (left.norm, right.norm)
+    )
+    light = ~(heavy[0][rows] & heavy[1][cols])
+    rows, cols = rows[light], cols[light]
+    sims = sims[light] + _rowwise_dot(left.common, right.common, rows, cols)
+    keep = sims >= threshold
+    return rows[keep], cols[keep], sims[keep]
+
+
+def _heavy_pairs(
+    left: csr_matrix,
+    right: csr_matrix,
+    heavy_left: np.ndarray,
+    heavy_right: np.ndarray,
+    threshold: float,
+    within: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of heavy rows (indices ``heavy_left``, ``heavy_right``), over all n-grams."""
+    rows, cols, sims = _thresholded_product(left[heavy_left], right[heavy_right], threshold, within)
+    return heavy_left[rows], heavy_right[cols], sims
+
+
+def _thresholded_product(
+    left: csr_matrix,
+    right: csr_matrix,
+    threshold: float,
+    within: bool,
+    slack: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries ``(i, j, value)`` of ``left @ right.T`` with ``value + slack[0][i] * slack[1][j]
+    >= threshold``; only ``i < j`` when ``within`` (``left`` is ``right``)."""
+    parts = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
+    # Blocks of rows keep the product small; within, only columns from the block's first row.
+    for start in range(0, left.shape[0], _BLOCK_ROWS):
+        offset = start if within else 0
+        block = (left[start : start + _BLOCK_ROWS] @ right[offset:].T).tocoo()
+        rows, cols, values = block.row + start, block.col + offset, block.data
+        score = values if slack is None else values + slack[0][rows] * slack[1][cols]
+        keep = score >= threshold
+        if within:
+            keep &= cols > rows
+        parts.append((rows[keep], cols[keep], values[keep]))
+    rows, cols, values = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return rows, cols, values
+
+
+def _rowwise_dot(
+    left: csr_matrix, right: csr_matrix, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """``left[rows[k]] · right[cols[k]]`` for every k, in chunks of bounded size."""
+    chunks = [
+        left[rows[s : s + _DOT_CHUNK]].multiply(right[cols[s : s + _DOT_CHUNK]]).sum(axis=1)
+        for s in range(0, len(rows), _DOT_CHUNK)
+    ]
+    return np.concatenate([np.zeros(0), *(np.asarray(c).ravel() for c in chunks)])
 
 
 def validate_records(records: list[tuple[str, dict]], report: ValidationReport) -> None:
