@@ -7,6 +7,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +16,11 @@ from protoscan.classify.model_dir import load_classifier
 from protoscan.cli import app
 from protoscan.corpus.schema import write_passages
 from protoscan.errors import ProtoscanError
-from protoscan.training.evaluate import compare_predictions
+from protoscan.training.evaluate import (
+    compare_predictions,
+    finding_figures,
+    paired_bootstrap_findings,
+)
 from protoscan.training.runs import check_promotion, list_runs, promote_run, same_model
 from protoscan.training.train import TrainConfig, train
 
@@ -182,6 +187,41 @@ def test_compare_two_models(models: dict[str, Path], trained: Path) -> None:
     assert result.b_only_correct == 0 and result.a_only_correct >= len(gold_cp)
     table = result.to_dict()["per_label"]["child_perspective"]
     assert table["b_f1"] == 0.0 and table["difference"] < 0
+    # Blind to one label, B gives fewer labelled passages one of their labels.
+    recall = result.findings["any_label_recall"]
+    assert recall["b"] < recall["a"] and recall["difference"] == pytest.approx(
+        recall["b"] - recall["a"]
+    )
+    for figure in result.findings.values():
+        assert figure["ci_low"] <= figure["difference"] <= figure["ci_high"]
+
+
+def test_finding_figures_on_a_worked_example() -> None:
+    gold = np.array([[1, 0], [0, 1], [0, 0], [0, 0]], dtype=bool)
+    probs = np.array([[0.9, 0.1], [0.2, 0.3], [0.1, 0.6], [0.05, 0.1]])
+    pred = probs >= np.array([0.5, 0.5])
+    figures = finding_figures(gold, probs, pred)
+    # Finding scores 0.9, 0.3, 0.6, 0.1: the labelled rows rank 1st and 3rd.
+    assert figures["finding_ap"] == pytest.approx((1 / 1 + 2 / 3) / 2)
+    assert figures["label_free_fp"] == pytest.approx(1 / 2)
+    assert figures["any_label_recall"] == pytest.approx(1 / 2)
+
+
+def test_paired_bootstrap_of_identical_models_is_zero_and_of_a_better_one_positive() -> None:
+    rng = np.random.default_rng(3)
+    gold = rng.random((200, 3)) < 0.15
+    noise = rng.random((200, 3))
+    good = np.where(gold, 0.6 + 0.4 * noise, 0.5 * noise)
+    poor = np.where(gold, 0.3 + 0.7 * noise, 0.8 * noise)
+    same = paired_bootstrap_findings(
+        gold, (good, good >= 0.5), (good, good >= 0.5), n_resamples=200
+    )
+    assert all(f["ci_low"] == f["ci_high"] == f["difference"] == 0.0 for f in same.values())
+    better = paired_bootstrap_findings(
+        gold, (poor, poor >= 0.5), (good, good >= 0.5), n_resamples=200
+    )
+    assert better["finding_ap"]["ci_low"] > 0
+    assert better["label_free_fp"]["ci_high"] < 0
 
 
 def test_cli_evaluate_compare(models: dict[str, Path], trained: Path) -> None:
@@ -198,3 +238,5 @@ def test_cli_evaluate_compare(models: dict[str, Path], trained: Path) -> None:
     shown = runner.invoke(app, args)
     assert shown.exit_code == 0, shown.output
     assert "paired" in shown.stdout and "decided differently" in shown.stdout
+    assert "finding AP" in shown.stdout and "any-label recall" in shown.stdout
+    assert set(data["bootstrap_findings"]) == {"finding_ap", "label_free_fp", "any_label_recall"}

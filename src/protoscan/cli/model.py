@@ -121,8 +121,9 @@ def evaluate(
 ) -> None:
     """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
 
-    With --compare MODEL_A MODEL_B: both models' per-label F1 side by side, core macro-F1 of
-    each with a paired-bootstrap 95 % CI of the difference (B − A), and where they disagree.
+    With --compare MODEL_A MODEL_B: both models' per-label F1 side by side; core macro-F1,
+    finding AP, label-free FP and any-label recall of each with a paired-bootstrap 95 % CI of
+    the difference (B − A); and where they disagree.
 
     With --real FILE: sensitivity and specificity per label at the model's thresholds on real
     hand-labelled sentences (ambiguous rows left out), stored in the model directory.
@@ -349,6 +350,7 @@ def _compare(
         f"share of resamples with B not better {boot['p_b_not_better']:.3f}"
     )
     console.print(table)
+    console.print(_findings_table(result.findings))
     console.print(
         f"[bold]{result.n_disagreements} passages decided differently[/] (only A right: "
         f"{result.a_only_correct}, only B right: {result.b_only_correct}); "
@@ -361,6 +363,35 @@ def _compare(
             f"(right: {mark}): {escape(row['text'][:200])}",
             highlight=False,
         )
+
+
+#: Finding figures as the comparison table shows them: name, and whether they are shares.
+_FINDING_ROWS = (
+    ("finding AP", "finding_ap", False),
+    ("label-free FP", "label_free_fp", True),
+    ("any-label recall", "any_label_recall", True),
+)
+
+
+def _findings_table(findings: dict[str, dict[str, float]]) -> Table:
+    """Finding AP, label-free FP and any-label recall of A and B, with B − A and its paired
+    bootstrap interval (the figures the real-text goals are written in)."""
+    table = Table(title="Finding score (each passage's highest label score)")
+    for column in ("figure", "A", "B", "B − A", "95 % CI of B − A"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for title, key, share in _FINDING_ROWS:
+        row = findings[key]
+        scale, unit, points = (100, " %", " pt") if share else (1, "", "")
+        digits = 1 if share else 3
+        table.add_row(
+            title,
+            f"{scale * row['a']:.{digits}f}{unit}",
+            f"{scale * row['b']:.{digits}f}{unit}",
+            f"{scale * row['difference']:+.{digits}f}{points}",
+            f"[{scale * row['ci_low']:+.{digits}f}, {scale * row['ci_high']:+.{digits}f}]",
+        )
+    table.caption = "An interval that holds 0 does not show that B differs from A."
+    return table
 
 
 def _read_lines(stream: TextIO, bad: list[str]) -> Iterator[tuple[str, str]]:

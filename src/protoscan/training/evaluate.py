@@ -4,7 +4,7 @@ confusion summary, worst errors, precision-recall curves and paired-bootstrap co
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ __all__ = [
     "document_accuracy",
     "evaluate_predictions",
     "f1_scores",
+    "finding_figures",
     "paired_bootstrap",
+    "paired_bootstrap_findings",
     "real_accuracy",
     "write_real_accuracy",
 ]
@@ -186,6 +188,58 @@ def plot_pr_curves(
     return written
 
 
+def finding_figures(gold: np.ndarray, probs: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """The figures the real-text goals are written in, for boolean ``gold``/``pred`` and
+    ``probs`` of shape ``(n, k)``. The finding score of a passage is its highest label score:
+
+    - ``finding_ap``: average precision of that score at ranking passages with any label
+      above label-free ones (NaN without both kinds);
+    - ``label_free_fp``: share of label-free passages given a label;
+    - ``any_label_recall``: share of labelled passages given at least one of their labels.
+    """
+    from sklearn.metrics import average_precision_score
+
+    labelled = gold.any(axis=1)
+    both = bool(labelled.any() and (~labelled).any())
+    nan = float("nan")
+    return {
+        "finding_ap": (
+            float(average_precision_score(labelled, probs.max(axis=1))) if both else nan
+        ),
+        "label_free_fp": float(pred[~labelled].any(axis=1).mean()) if (~labelled).any() else nan,
+        "any_label_recall": (
+            float((pred & gold)[labelled].any(axis=1).mean()) if labelled.any() else nan
+        ),
+    }
+
+
+def _bootstrap_difference(
+    figure: Callable[[np.ndarray], tuple[float, float]],
+    n: int,
+    *,
+    n_resamples: int,
+    seed: int,
+) -> dict[str, float]:
+    """B − A of ``figure(indices) -> (a, b)`` on all ``n`` rows, with the 95 % interval over
+    paired resamples (the same rows for A and B); resamples where it is undefined are left out."""
+    rng = np.random.default_rng(seed)
+    a, b = figure(np.arange(n))
+    diffs = np.empty(n_resamples)
+    for i in range(n_resamples):
+        ra, rb = figure(rng.integers(0, n, n))
+        diffs[i] = rb - ra
+    diffs = diffs[~np.isnan(diffs)]
+    low, high = np.percentile(diffs, [2.5, 97.5]) if diffs.size else (np.nan, np.nan)
+    return {
+        "a": a,
+        "b": b,
+        "difference": b - a,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_b_not_better": float((diffs <= 0).mean()) if diffs.size else float("nan"),
+    }
+
+
 def paired_bootstrap(
     gold: np.ndarray,
     pred_a: np.ndarray,
@@ -195,31 +249,48 @@ def paired_bootstrap(
     seed: int = 0,
 ) -> dict[str, float]:
     """Difference in macro-F1 (B − A) with a 95 % paired-bootstrap confidence interval."""
-    rng = np.random.default_rng(seed)
-    n = len(gold)
 
     def macro(pred: np.ndarray, g: np.ndarray) -> float:
         supported = g.any(axis=0)
         return float(f1_scores(pred, g)[supported].mean()) if supported.any() else 0.0
 
-    observed = macro(pred_b, gold) - macro(pred_a, gold)
-    diffs = np.empty(n_resamples)
-    for i in range(n_resamples):
-        idx = rng.integers(0, n, n)
-        diffs[i] = macro(pred_b[idx], gold[idx]) - macro(pred_a[idx], gold[idx])
-    low, high = np.percentile(diffs, [2.5, 97.5])
-    return {
-        "difference": observed,
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "p_b_not_better": float((diffs <= 0).mean()),
-    }
+    return _bootstrap_difference(
+        lambda idx: (macro(pred_a[idx], gold[idx]), macro(pred_b[idx], gold[idx])),
+        len(gold),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+
+
+def paired_bootstrap_findings(
+    gold: np.ndarray,
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """Each of :func:`finding_figures` for models A and B (``(probs, pred)`` each), B − A and
+    its 95 % paired-bootstrap interval. With a hundred labelled sentences these intervals are
+    wide; a difference whose interval holds 0 is not evidence that B is better."""
+    results = {}
+    for name in ("finding_ap", "label_free_fp", "any_label_recall"):
+
+        def figure(idx: np.ndarray, name: str = name) -> tuple[float, float]:
+            return (
+                finding_figures(gold[idx], a[0][idx], a[1][idx])[name],
+                finding_figures(gold[idx], b[0][idx], b[1][idx])[name],
+            )
+
+        results[name] = _bootstrap_difference(figure, len(gold), n_resamples=n_resamples, seed=seed)
+    return results
 
 
 @dataclass
 class Comparison:
-    """Two models on the same passages: both evaluations, the paired-bootstrap difference in
-    core macro-F1 (B − A) and the passages where their decisions differ."""
+    """Two models on the same passages: both evaluations, the paired-bootstrap differences
+    (B − A) in core macro-F1 and in the finding figures, and the passages where their
+    decisions differ."""
 
     labels: tuple[str, ...]
     a: Evaluation
@@ -229,6 +300,7 @@ class Comparison:
     a_only_correct: int
     b_only_correct: int
     disagreements: list[dict[str, Any]] = field(default_factory=list)
+    findings: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -250,6 +322,7 @@ class Comparison:
                 "b": self.b.negatives_false_positive_rate,
             },
             "bootstrap_core_macro_f1": self.bootstrap,
+            "bootstrap_findings": self.findings,
             "n_disagreements": self.n_disagreements,
             "a_only_correct": self.a_only_correct,
             "b_only_correct": self.b_only_correct,
@@ -273,7 +346,8 @@ def compare_predictions(
 ) -> Comparison:
     """Compare two models' thresholded predictions (same passages, same label order).
 
-    The confidence interval is the paired bootstrap over passages of core macro-F1 (B − A).
+    The confidence intervals are the paired bootstrap over passages (the same resamples for
+    A and B) of core macro-F1 and of each :func:`finding_figures` figure (B − A).
     Disagreements (any label decided differently) are listed up to ``max_disagreements``,
     those where exactly one model matches the gold labels first.
 
@@ -290,6 +364,9 @@ def compare_predictions(
     core = [j for j, label in enumerate(labels) if label in CORE_LABELS]
     bootstrap = paired_bootstrap(
         gold[:, core], pred_a[:, core], pred_b[:, core], n_resamples=n_resamples, seed=seed
+    )
+    findings = paired_bootstrap_findings(
+        gold, (probs_a, pred_a), (probs_b, pred_b), n_resamples=n_resamples, seed=seed
     )
     differ = np.flatnonzero((pred_a != pred_b).any(axis=1))
     a_right = (pred_a == gold).all(axis=1)
@@ -318,6 +395,7 @@ def compare_predictions(
         a_only_correct=int((a_right & ~b_right)[differ].sum()),
         b_only_correct=int((b_right & ~a_right)[differ].sum()),
         disagreements=listed,
+        findings=findings,
     )
 
 
