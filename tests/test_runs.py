@@ -240,3 +240,27 @@ def test_cli_evaluate_compare(models: dict[str, Path], trained: Path) -> None:
     assert "paired" in shown.stdout and "decided differently" in shown.stdout
     assert "finding AP" in shown.stdout and "any-label recall" in shown.stdout
     assert set(data["bootstrap_findings"]) == {"finding_ap", "label_free_fp", "any_label_recall"}
+
+
+def test_real_sentence_scores_keep_the_text_out_of_the_model_directory(
+    trained: Path, tmp_path: Path
+) -> None:
+    """Committed model directories are read by corpus writers: the real sentences' worst
+    errors are kept by id, labels and scores, never by text."""
+    from protoscan.training.train import score_real_sentences
+
+    real = tmp_path / "real.jsonl"
+    # Gold labels swapped (labelled rows label-free and the other way), so there are errors.
+    swapped = [
+        replace(p, split=None, labels=() if p.labels else ("delay",), evidence=None)
+        for p in sample_passages()
+    ]
+    write_passages(swapped, real)
+    classifier = load_classifier(trained / "run")
+    evaluation = score_real_sentences(classifier, real)
+    assert evaluation.worst_errors
+    texts = {p.text for p in sample_passages()}
+    written = json.dumps(evaluation.to_dict(), ensure_ascii=False)
+    assert not any(text in written for text in texts)
+    ids = {p.id for p in sample_passages()}
+    assert all(row["id"] in ids and "gold" in row for row in evaluation.worst_errors)

@@ -34,6 +34,7 @@ __all__ = [
     "describe_model",
     "load_config",
     "real_dev_path",
+    "score_real_sentences",
     "train",
 ]
 
@@ -170,10 +171,8 @@ def train(
         return score_passages(classifier, items)
 
     test_eval, dev_eval = score(splits["test"]), score(splits["dev"])
-    real_eval = None
     real_path = real_dev_path() if config.evaluate_real_dev else None
-    if real_path is not None:
-        real_eval = score(load_passages(real_path))
+    real_eval = score_real_sentences(classifier, real_path) if real_path else None
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = run_dir or config.runs_dir / f"{stamp}-{config.name}"
     classifier.info_ = {
@@ -220,6 +219,18 @@ def score_passages(classifier: Any, items: list[CorpusPassage]) -> Evaluation:
     return evaluate_predictions(items, probs, classifier.thresholds_, classifier.labels_)
 
 
+def score_real_sentences(classifier: Any, path: Path) -> Evaluation:
+    """Evaluate on the real labelled sentences, keeping their text out of the result: model
+    directories are committed and read by corpus writers, who must never see real decisions'
+    sentences. Worst errors keep their ids, labels and scores."""
+    evaluation = score_passages(classifier, load_passages(path))
+    evaluation.worst_errors = [
+        {key: value for key, value in row.items() if key != "text"}
+        for row in evaluation.worst_errors
+    ]
+    return evaluation
+
+
 def describe_model(
     model_dir: Path, data: Path | tuple[Path, ...], extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -242,7 +253,7 @@ def describe_model(
         "backend": classifier.backend,
         "test": score([p for p in corpus if p.split == "test"]),
         "dev": score([p for p in corpus if p.split == "dev"]),
-        "jo_ivo_dev": score(load_passages(real_path)) if real_path else None,
+        "jo_ivo_dev": score_real_sentences(classifier, real_path).to_dict() if real_path else None,
         **(extra or {}),
     }
     (model_dir / METRICS_NAME).write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
