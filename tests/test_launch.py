@@ -42,3 +42,17 @@ def test_only_a_local_scan_with_a_model_directory_starts_early(
 ) -> None:
     found = local_scan_model(args)
     assert (str(found) if found is not None else None) == expected
+
+
+def test_the_fork_server_starts_without_the_batch_package_or_package_metadata() -> None:
+    """What the launcher imports before the fork server starts is on the way to a scan's first
+    result: it must stay small (the batch package and ``importlib.metadata`` are not needed)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, protoscan.launch, protoscan.fork_server, protoscan.classify.model_dir\n"
+        "print(sorted(m for m in ('protoscan.batch', 'importlib.metadata') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 from protoscan.batch import PASSAGE_FIELDS, ScanOptions, read_results, run_scan
 from protoscan.batch import records as scan_records
 from protoscan.batch.records import pseudonymise_records
-from protoscan.batch.runner import _preload_modules
 from protoscan.batch.store import journal_path, write_results
 from protoscan.batch.task import model_fingerprint
 from protoscan.cli import app
 from protoscan.errors import ConfigError
+from protoscan.fork_server import preload_modules
 from protoscan.privacy import Pseudonymiser
 from protoscan.render.report import build_report
 
@@ -146,7 +146,7 @@ def test_an_ensemble_preloads_its_members_and_fingerprints_their_files(
 
     ensemble = tmp_path / "ensemble"
     EnsembleClassifier(members=[model_dir, model_dir]).fit(sample_passages()).save(ensemble)
-    modules = _preload_modules(ensemble)
+    modules = preload_modules(ensemble)
     assert "protoscan.classify.ensemble" in modules and "protoscan.classify.linear" in modules
     assert not {"spacy", "torch", "protoscan.batch.preload"} & set(modules)
     before = model_fingerprint(ensemble)["fingerprint"]

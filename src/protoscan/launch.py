@@ -25,7 +25,7 @@ def main() -> None:
     mark_launcher_main()
     model = local_scan_model(sys.argv[1:])
     if model is not None:
-        from protoscan.batch.runner import start_fork_server
+        from protoscan.fork_server import start_fork_server
 
         start_fork_server(model)
     from protoscan.cli import app

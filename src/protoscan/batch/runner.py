@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import secrets
 import signal
@@ -54,31 +53,13 @@ from protoscan.errors import (
     ProcessingLimitError,
     ProtoscanError,
 )
+from protoscan.fork_server import start_fork_server, worker_context
 from protoscan.ingest.archive import is_member_path, member_sha256
 
 __all__ = ["ScanProgress", "ScanSummary", "run_scan", "start_fork_server"]
 
 logger = logging.getLogger(__name__)
 
-#: Modules the fork server imports once, so workers start without re-importing them: what
-#: every document needs (reading, structure, findings, the result records). What only some
-#: documents need is imported by a worker when its first such document comes: spaCy (only
-#: paragraphs longer than ``SegmentConfig.max_chars`` are split into sentences) and the PDF
-#: and office libraries. Importing them here would put seconds on the path to every scan's
-#: first result, since the fork server finishes its imports before it starts any worker.
-_PRELOAD = [
-    "protoscan.batch.runner",
-    "protoscan.batch.records",
-    "protoscan.pipeline",
-    "protoscan.findings",
-]
-#: Backend → the modules it loads a model with (an ensemble: its members' backends).
-_BACKEND_PRELOAD = {
-    "linear": ["protoscan.classify.linear", "protoscan.classify.linear_arrays"],
-    "onnx": ["protoscan.classify.onnx_backend", "onnxruntime", "tokenizers"],
-    "transformer": ["protoscan.classify.transformer", "torch", "transformers"],
-    "ensemble": ["protoscan.classify.ensemble"],
-}
 #: Tasks in flight per worker: one running and one queued, so no worker waits for the parent.
 _QUEUED_PER_WORKER = 2
 #: How often the parent wakes up to check deadlines and worker start messages (seconds).
@@ -181,48 +162,11 @@ def _work(path: str, sha256: str, engine: str, max_pages: int | None, timeout: f
 # -- parent side ---------------------------------------------------------------------------
 
 
-def _preload_modules(model_dir: Path) -> list[str]:
-    """What the fork server imports for a model directory: ``_PRELOAD`` plus its backend's
-    modules (for an ensemble, its own and every member's)."""
-    from protoscan.classify.model_dir import read_config
-
-    modules = list(_PRELOAD)
-    try:
-        config = read_config(model_dir)
-        backends = [config["backend"]]
-        if config["backend"] == "ensemble":
-            backends += [read_config(model_dir / name)["backend"] for name in config["members"]]
-    except (ProtoscanError, KeyError, TypeError):  # a bad model is reported by the workers
-        return modules
-    for backend in backends:
-        modules += [m for m in _BACKEND_PRELOAD.get(backend, []) if m not in modules]
-    return modules
-
-
-def _context(model_dir: Path) -> multiprocessing.context.BaseContext:
-    """Fork server where there is one (the preload only applies when it first starts)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_preload_modules(model_dir))
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def start_fork_server(model_dir: Path) -> None:
-    """Start the fork server now, so that its imports run while the parent hashes the inputs
-    and reads the journal, not after; workers are forked from it on the first submit."""
-    context = _context(model_dir)
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 class _Pool:
     """A process pool plus the queue on which workers announce the task they start."""
 
     def __init__(self, n_workers: int, options: ScanOptions, key: bytes | None) -> None:
-        context = _context(options.model)
+        context = worker_context(options.model)
         # A SimpleQueue writes synchronously, so a start message is not lost when the
         # worker dies right after sending it.
         self.started: Any = context.SimpleQueue()

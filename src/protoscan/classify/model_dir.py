@@ -11,7 +11,6 @@ import datetime as dt
 import importlib
 import json
 import platform
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +65,10 @@ _VERSIONED = (
 
 
 def library_versions() -> dict[str, str]:
+    # Imported here: only saving a model needs it, and every process that loads one (a scan's
+    # fork server, classify, screen) would otherwise pay for it on the way to its first result.
+    from importlib import metadata as importlib_metadata
+
     versions = {"python": platform.python_version()}
     for name in _VERSIONED:
         try:
