@@ -33,8 +33,13 @@ def skipped(reason: str) -> dict[str, Any]:
 
 
 def find_model(backend: str) -> Path | None:
-    """The newest model directory of ``backend`` (``models/default`` first for linear)."""
-    candidates = [MODELS / "default"] if backend == "linear" else []
+    """The model of ``backend`` that the shipped default is built from, else the newest run.
+
+    The default and its members come first, then the run an ONNX member was exported from
+    (its ``source``, when that run is still there and was created at the recorded time), so the
+    figures describe the shipped models and not whatever was trained last under ``runs/``.
+    """
+    candidates = _default_lineage()
     runs = MODELS / "runs"
     if runs.is_dir():
         candidates += sorted(runs.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
@@ -43,6 +48,20 @@ def find_model(backend: str) -> Path | None:
         if config.is_file() and json.loads(config.read_text())["backend"] == backend:
             return path
     return None
+
+
+def _default_lineage() -> list[Path]:
+    default = MODELS / "default"
+    members = sorted(default.glob("member-*")) if default.is_dir() else []
+    lineage = [default, *members]
+    for member in members:
+        source = json.loads((member / "config.json").read_text()).get("source") or {}
+        origin = REPO / source.get("path", "")
+        if source.get("path") and (origin / "config.json").is_file():
+            created = json.loads((origin / "config.json").read_text()).get("created")
+            if created == source.get("created"):
+                lineage.append(origin)
+    return lineage
 
 
 def core_macro_f1(passages: Sequence[Any], probs: np.ndarray, model: Any) -> float:
