@@ -28,7 +28,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,6 +329,11 @@ def run_scan(
             on_progress(progress)
 
         processing_started = time.monotonic()
+        # Read while the workers work: the parent is idle then, and after the last document
+        # this would be on the way to the command's exit.
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protoscan-versions")
+        versions = background.submit(_recorded_versions)
+        background.shutdown(wait=False)  # the one task still runs; its result is read below
         finisher = _Finisher(journal, progress.total, on_progress)
         if todo and options.backend == "dask":
             from protoscan.batch.distributed import process_on_dask
@@ -385,7 +396,9 @@ def run_scan(
             discarded_bytes=journal.discarded_bytes,
             compacted_lines=journal.compacted_lines,
         )
-        _write_manifest(summary, options, model, fmt, duplicates, started_wall, timing)
+        _write_manifest(
+            summary, options, model, fmt, duplicates, started_wall, timing, versions.result()
+        )
     return summary
 
 
@@ -575,6 +588,21 @@ def _process(
             pool.close(wait_for=not in_flight)
 
 
+def _recorded_versions() -> dict[str, str]:
+    """The library versions a manifest records: a model's, plus the extraction stack's."""
+    from importlib import metadata
+
+    from protoscan.classify.model_dir import library_versions
+
+    versions = library_versions()
+    for name in ("pyarrow", "pdfplumber", "pypdfium2", "spacy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - optional libraries
+            continue
+    return versions
+
+
 def _write_manifest(
     summary: ScanSummary,
     options: ScanOptions,
@@ -583,20 +611,10 @@ def _write_manifest(
     duplicates: list[dict[str, str]],
     started_wall: float,
     timing: dict[str, float],
+    versions: dict[str, str],
 ) -> None:
     import datetime as dt
     import json
-
-    from protoscan.classify.model_dir import library_versions
-
-    versions = library_versions()
-    for name in ("pyarrow", "pdfplumber", "pypdfium2", "spacy"):
-        try:
-            from importlib import metadata
-
-            versions[name] = metadata.version(name)
-        except Exception:  # pragma: no cover - optional libraries
-            continue
 
     def stamp(seconds: float) -> str:
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat(timespec="seconds")
