@@ -15,6 +15,7 @@ from protoscan.corpus.schema import CorpusPassage, label_matrix
 from protoscan.labels import CORE_LABELS, get_label
 
 __all__ = [
+    "FINDING_FIGURES",
     "Comparison",
     "Evaluation",
     "compare_predictions",
@@ -188,6 +189,10 @@ def plot_pr_curves(
     return written
 
 
+#: The figures the real-text goals are written in (see :func:`finding_figures`).
+FINDING_FIGURES = ("finding_ap", "label_free_fp", "any_label_recall")
+
+
 def finding_figures(gold: np.ndarray, probs: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """The figures the real-text goals are written in, for boolean ``gold``/``pred`` and
     ``probs`` of shape ``(n, k)``. The finding score of a passage is its highest label score:
@@ -213,31 +218,38 @@ def finding_figures(gold: np.ndarray, probs: np.ndarray, pred: np.ndarray) -> di
     }
 
 
-def _bootstrap_difference(
-    figure: Callable[[np.ndarray], tuple[float, float]],
+def _bootstrap_differences(
+    figures: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     n: int,
     *,
     n_resamples: int,
     seed: int,
-) -> dict[str, float]:
-    """B − A of ``figure(indices) -> (a, b)`` on all ``n`` rows, with the 95 % interval over
-    paired resamples (the same rows for A and B); resamples where it is undefined are left out."""
+) -> list[dict[str, float]]:
+    """For each figure of ``figures(indices) -> (a, b)`` (arrays of equal length), B − A on
+    all ``n`` rows with the 95 % interval over paired resamples (the same rows for A and B,
+    one set of resamples for every figure); resamples where a figure is undefined are left
+    out of its interval."""
     rng = np.random.default_rng(seed)
-    a, b = figure(np.arange(n))
-    diffs = np.empty(n_resamples)
+    a, b = figures(np.arange(n))
+    diffs = np.empty((n_resamples, len(a)))
     for i in range(n_resamples):
-        ra, rb = figure(rng.integers(0, n, n))
+        ra, rb = figures(rng.integers(0, n, n))
         diffs[i] = rb - ra
-    diffs = diffs[~np.isnan(diffs)]
-    low, high = np.percentile(diffs, [2.5, 97.5]) if diffs.size else (np.nan, np.nan)
-    return {
-        "a": a,
-        "b": b,
-        "difference": b - a,
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "p_b_not_better": float((diffs <= 0).mean()) if diffs.size else float("nan"),
-    }
+    results = []
+    for j in range(len(a)):
+        kept = diffs[:, j][~np.isnan(diffs[:, j])]
+        low, high = np.percentile(kept, [2.5, 97.5]) if kept.size else (np.nan, np.nan)
+        results.append(
+            {
+                "a": float(a[j]),
+                "b": float(b[j]),
+                "difference": float(b[j] - a[j]),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "p_b_not_better": float((kept <= 0).mean()) if kept.size else float("nan"),
+            }
+        )
+    return results
 
 
 def paired_bootstrap(
@@ -250,16 +262,17 @@ def paired_bootstrap(
 ) -> dict[str, float]:
     """Difference in macro-F1 (B − A) with a 95 % paired-bootstrap confidence interval."""
 
-    def macro(pred: np.ndarray, g: np.ndarray) -> float:
+    def macro(pred: np.ndarray, g: np.ndarray) -> np.ndarray:
         supported = g.any(axis=0)
-        return float(f1_scores(pred, g)[supported].mean()) if supported.any() else 0.0
+        return np.array([f1_scores(pred, g)[supported].mean() if supported.any() else 0.0])
 
-    return _bootstrap_difference(
+    [result] = _bootstrap_differences(
         lambda idx: (macro(pred_a[idx], gold[idx]), macro(pred_b[idx], gold[idx])),
         len(gold),
         n_resamples=n_resamples,
         seed=seed,
     )
+    return result
 
 
 def paired_bootstrap_findings(
@@ -273,17 +286,16 @@ def paired_bootstrap_findings(
     """Each of :func:`finding_figures` for models A and B (``(probs, pred)`` each), B − A and
     its 95 % paired-bootstrap interval. With a hundred labelled sentences these intervals are
     wide; a difference whose interval holds 0 is not evidence that B is better."""
-    results = {}
-    for name in ("finding_ap", "label_free_fp", "any_label_recall"):
 
-        def figure(idx: np.ndarray, name: str = name) -> tuple[float, float]:
-            return (
-                finding_figures(gold[idx], a[0][idx], a[1][idx])[name],
-                finding_figures(gold[idx], b[0][idx], b[1][idx])[name],
-            )
+    def figures(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def row(probs: np.ndarray, pred: np.ndarray) -> np.ndarray:
+            values = finding_figures(gold[idx], probs[idx], pred[idx])
+            return np.array([values[name] for name in FINDING_FIGURES])
 
-        results[name] = _bootstrap_difference(figure, len(gold), n_resamples=n_resamples, seed=seed)
-    return results
+        return row(*a), row(*b)
+
+    results = _bootstrap_differences(figures, len(gold), n_resamples=n_resamples, seed=seed)
+    return dict(zip(FINDING_FIGURES, results, strict=True))
 
 
 @dataclass
