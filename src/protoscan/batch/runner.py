@@ -590,17 +590,9 @@ def _process(
 
 def _recorded_versions() -> dict[str, str]:
     """The library versions a manifest records: a model's, plus the extraction stack's."""
-    from importlib import metadata
-
     from protoscan.classify.model_dir import library_versions
 
-    versions = library_versions()
-    for name in ("pyarrow", "pdfplumber", "pypdfium2", "spacy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover - optional libraries
-            continue
-    return versions
+    return library_versions(("pyarrow", "pdfplumber", "pypdfium2", "spacy"))
 
 
 def _write_manifest(

@@ -11,6 +11,7 @@ import datetime as dt
 import importlib
 import json
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,13 +65,15 @@ _VERSIONED = (
 )
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(extra: Sequence[str] = ()) -> dict[str, str]:
+    """Python's version and those of the installed libraries a model depends on, plus
+    ``extra`` (libraries that are not installed are left out)."""
     # Imported here: only saving a model needs it, and every process that loads one (a scan's
     # fork server, classify, screen) would otherwise pay for it on the way to its first result.
     from importlib import metadata as importlib_metadata
 
     versions = {"python": platform.python_version()}
-    for name in _VERSIONED:
+    for name in (*_VERSIONED, *extra):
         try:
             versions[name] = importlib_metadata.version(name)
         except importlib_metadata.PackageNotFoundError:
