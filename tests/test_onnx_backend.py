@@ -73,6 +73,51 @@ def test_int8_export_stays_close_and_is_smaller(
     assert size["int8"] < size["fp32"]
 
 
+#: Operators whose second input is an int8 weight multiplied by uint8 activations.
+_INTEGER_MATMULS = {"MatMulInteger", "QAttention", "DynamicQuantizeMatMul"}
+
+
+def test_int8_weights_leave_headroom_on_every_cpu(exports: dict[str, Path]) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(exports["int8"] / "model.onnx")).graph
+    weights = {init.name: init for init in graph.initializer}
+    ranges = [
+        np.abs(numpy_helper.to_array(weights[node.input[1]]).astype(np.int32)).max()
+        for node in graph.node
+        if node.op_type in _INTEGER_MATMULS and node.input[1] in weights
+    ]
+    assert ranges, "no integer matrix products in the int8 export"
+    # 255 · 64 · 2 fits int16: no CPU kernel can saturate a pair of products.
+    assert max(ranges) <= 64
+
+
+def test_quantized_products_are_exact_on_this_cpu(tmp_path: Path) -> None:
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    # A product whose quantised activations are all 255 and weights all at the top of their
+    # range: on CPUs without VNNI, full-range int8 weights saturate here and lose half.
+    depth, width = 256, 8
+    weight = np.full((depth, width), 0.5, dtype=np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "product",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, depth])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, width])],
+        [helper.make_tensor("w", TensorProto.FLOAT, weight.shape, weight.ravel().tolist())],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "float.onnx"))
+    onnx_backend._quantize(tmp_path / "float.onnx", tmp_path / "int8.onnx")
+    session = ort.InferenceSession(str(tmp_path / "int8.onnx"), providers=["CPUExecutionProvider"])
+    x = np.ones((1, depth), dtype=np.float32)
+    np.testing.assert_allclose(session.run(None, {"x": x})[0], x @ weight, rtol=0.02)
+
+
 def test_scores_do_not_depend_on_the_other_passages(exports: dict[str, Path]) -> None:
     model = load_classifier(exports["int8"])
     together = model.predict_proba(TEXTS)
