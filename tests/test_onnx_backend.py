@@ -90,7 +90,35 @@ def test_int8_weights_leave_headroom_on_every_cpu(exports: dict[str, Path]) -> N
     ]
     assert ranges, "no integer matrix products in the int8 export"
     # 255 · 64 · 2 fits int16: no CPU kernel can saturate a pair of products.
-    assert max(ranges) <= 64
+    assert max(ranges) <= 2 ** (onnx_backend.INT8_WEIGHT_BITS - 1)
+    config = json.loads((exports["int8"] / "config.json").read_text())
+    assert config["hyperparameters"]["weight_bits"] == onnx_backend.INT8_WEIGHT_BITS
+
+
+def test_an_export_with_full_range_weights_loads_with_a_warning(
+    exports: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    with caplog.at_level("WARNING", logger=onnx_backend.__name__):
+        load_classifier(exports["int8"])
+        load_classifier(exports["fp32"])
+    assert not caplog.records
+    older = tmp_path / "older"
+    shutil.copytree(exports["int8"], older)
+    config = json.loads((older / "config.json").read_text())
+    del config["hyperparameters"]["weight_bits"]  # as written before the field existed
+    (older / "config.json").write_text(json.dumps(config))
+    with caplog.at_level("WARNING", logger=onnx_backend.__name__):
+        assert load_classifier(older).quantized
+    assert "full-range weights" in caplog.text and "export-onnx" in caplog.text
+    # The command line shows it too, as one line on stderr.
+    answer = CliRunner().invoke(
+        app, ["classify", "-", "--model", str(older)], input='{"id": "1", "text": "Hej."}\n'
+    )
+    assert answer.exit_code == 0, answer.output
+    assert answer.stderr.startswith("warning: ") and "export-onnx" in answer.stderr
+    assert '"id": "1"' in answer.stdout
 
 
 def test_quantized_products_are_exact_on_this_cpu(tmp_path: Path) -> None:

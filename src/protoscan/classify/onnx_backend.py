@@ -57,6 +57,8 @@ TOKENIZER_FILE = "tokenizer.json"
 _TOKENIZER_SUFFIXES = (".json", ".txt", ".model")
 #: Largest difference in logits allowed between the fused fp32 graph and torch.
 EXPORT_TOLERANCE = 1e-3
+#: Bits of the int8 weights' range an export uses (see ``_quantize``); recorded in its config.
+INT8_WEIGHT_BITS = 7
 #: Sentences that every export is checked on (short, long, with and without accents).
 PROBE_TEXTS = (
     "Barnet har inte hörts.",
@@ -91,11 +93,15 @@ class OnnxClassifier(BaseClassifier):
         max_length: int = 256,
         quantized: bool = True,
         stance_head: bool = False,
+        weight_bits: int | None = None,
         threads: int | None = None,
     ) -> None:
         super().__init__(threshold=threshold, **({"labels": labels} if labels else {}))
         self.max_length = max_length
         self.quantized = quantized
+        #: ``INT8_WEIGHT_BITS`` for exports whose int8 products are exact on every CPU;
+        #: ``None`` for fp32 exports and for int8 exports made before it was recorded.
+        self.weight_bits = weight_bits
         self.stance_head = stance_head
         self.threads = threads or available_cores()
 
@@ -105,6 +111,7 @@ class OnnxClassifier(BaseClassifier):
             "max_length": self.max_length,
             "quantized": self.quantized,
             "stance_head": self.stance_head,
+            "weight_bits": self.weight_bits,
         }
 
     def set_threads(self, threads: int) -> None:
@@ -148,6 +155,12 @@ class OnnxClassifier(BaseClassifier):
         tokenizer_dir = path / TOKENIZER_DIR
         check_file_suffixes(tokenizer_dir, _TOKENIZER_SUFFIXES, "json/txt tokenizer files")
         model = cls.from_config(config, threads=threads)
+        if model.quantized and model.weight_bits != INT8_WEIGHT_BITS:
+            logger.warning(
+                "%s: an int8 export with full-range weights, whose scores differ between CPUs "
+                "with and without VNNI; export its transformer again (protoscan export-onnx)",
+                path,
+            )
         model.tokenizer_ = _tokenizer(tokenizer_dir / TOKENIZER_FILE, model.max_length)
         model.session_ = _session(path / MODEL_NAME)
         model.model_file_ = path / MODEL_NAME
@@ -232,6 +245,7 @@ def export_onnx(source: Path, output: Path, *, quantize: bool = True) -> OnnxCla
             max_length=int(hyper.get("max_length", 256)),
             quantized=quantize,
             stance_head=bool(hyper.get("stance_head", False)),
+            weight_bits=INT8_WEIGHT_BITS if quantize else None,
         )
         model.labels_ = tuple(config["labels"])
         model.thresholds_ = np.asarray(config["thresholds"], dtype=np.float64)
@@ -301,11 +315,11 @@ def _quantize(fused: Path, file: Path) -> None:
         # One scale per output channel: per-tensor scales cost the fine-tuned e5-small about
         # 6 test points of core macro-F1 on passages, per-channel about 2 (same 31 MB).
         per_channel=True,
-        # Weights in [-64, 64], not [-127, 127]. On x86 CPUs without VNNI (AVX2, AVX-512F)
-        # ONNX Runtime multiplies uint8 activations by int8 weights with VPMADDUBSW, which
-        # saturates each pair of products at 32767; full-range weights then give different
-        # scores there than on VNNI CPUs. Seven-bit weights keep every pair in range, so the
-        # integer products are exact, and a model scores the same on every CPU.
+        # Weights in [-64, 64] (INT8_WEIGHT_BITS), not [-127, 127]. On x86 CPUs without
+        # VNNI (AVX2, AVX-512F) ONNX Runtime multiplies uint8 activations by int8 weights
+        # with VPMADDUBSW, which saturates each pair of products at 32767; full-range
+        # weights then give different scores there than on VNNI CPUs. Seven-bit weights keep
+        # every pair in range, so the integer products are exact on every CPU.
         reduce_range=True,
         # Fused operators are outside ONNX's type inference; their outputs are float.
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},

@@ -58,6 +58,22 @@ app = typer.Typer(
 )
 
 
+class _WarningLine(logging.Handler):
+    """protoscan's warnings as one yellow line each on stderr (the library itself only
+    installs a ``NullHandler``; ``--verbose`` logs everything through rich instead)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(
+            f"[yellow]warning:[/] {escape(self.format(record))}", highlight=False, soft_wrap=True
+        )
+
+
+def _show_warnings() -> None:
+    package_logger = logging.getLogger("protoscan")
+    if not any(isinstance(handler, _WarningLine) for handler in package_logger.handlers):
+        package_logger.addHandler(_WarningLine(logging.WARNING))
+
+
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(f"protoscan {__version__}")
@@ -83,6 +99,8 @@ def _root(
         logging.basicConfig(
             level=logging.INFO, handlers=[RichHandler(console=err_console)], format="%(message)s"
         )
+    else:
+        _show_warnings()
 
 
 for _name in COMMAND_MODULES:
