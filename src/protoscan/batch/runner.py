@@ -62,7 +62,7 @@ from protoscan.errors import (
 from protoscan.fork_server import start_fork_server, worker_context
 from protoscan.ingest.archive import is_member_path, member_sha256
 
-__all__ = ["ScanProgress", "ScanSummary", "run_scan", "start_fork_server"]
+__all__ = ["ScanProgress", "ScanSummary", "run_scan"]
 
 logger = logging.getLogger(__name__)
 
