@@ -17,7 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from protoscan import __version__
-from protoscan.cli.common import err_console
+from protoscan.cli.common import err_console, print_warning
 from protoscan.errors import ProtoscanError
 
 #: Command modules under ``protoscan.cli``; each defines ``register(app)``.
@@ -63,9 +63,7 @@ class _WarningLine(logging.Handler):
     installs a ``NullHandler``; ``--verbose`` logs everything through rich instead)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        err_console.print(
-            f"[yellow]warning:[/] {escape(self.format(record))}", highlight=False, soft_wrap=True
-        )
+        print_warning(self.format(record), soft_wrap=True)
 
 
 def _show_warnings() -> None:

@@ -1,4 +1,4 @@
-"""Shared CLI helpers: consoles, the default model path, ``--set`` parsing."""
+"""Shared CLI helpers: consoles, warning lines, the default model path, ``--set`` parsing."""
 
 from __future__ import annotations
 
@@ -8,10 +8,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from protoscan.classify.model_dir import DEFAULT_MODEL as DEFAULT_MODEL
 
 err_console = Console(stderr=True)
+
+
+def print_warning(message: str, *, soft_wrap: bool = False) -> None:
+    """``warning: message`` in yellow on stderr; the message is shown as text, never as markup."""
+    err_console.print(
+        f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=soft_wrap
+    )
+
+
 #: ``--threshold`` of the screening commands (CLI and web server).
 ThresholdOption = Annotated[
     float | None,

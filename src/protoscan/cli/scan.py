@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from protoscan.batch.task import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_TIMEOUT
-from protoscan.cli.common import DEFAULT_MODEL, Engine, err_console
+from protoscan.cli.common import DEFAULT_MODEL, Engine, err_console, print_warning
 
 if TYPE_CHECKING:
     from protoscan.batch import ScanProgress, ScanSummary
@@ -443,7 +443,7 @@ def trends(
     for year_model in models:
         console.print(year_model_table(year_model))
     if source.warning:
-        _warn(source.message)
+        print_warning(source.message)
     else:
         err_console.print(escape(source.message), highlight=False)
     err_console.print(
@@ -489,10 +489,6 @@ def trends(
             plot,
         )
         err_console.print(f"charts → {plot}", highlight=False)
-
-
-def _warn(message: str) -> None:
-    err_console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
 
 def report(
