@@ -262,6 +262,14 @@ def test_cli_validate_and_stats(tmp_path: Path) -> None:
     assert runner.invoke(app, ["corpus", "validate", str(tmp_path)]).exit_code == 1
 
 
+def test_cli_validate_shows_bracketed_text_as_text(tmp_path: Path) -> None:
+    # A label written as console markup must reach the user verbatim, not be eaten as style.
+    write_jsonl(tmp_path / "a.jsonl", [full_record(id="x-1-3", labels=["[bold]nope[/bold]"])])
+    result = runner.invoke(app, ["corpus", "validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "[bold]nope[/bold]" in " ".join(result.stderr.split())
+
+
 @pytest.mark.skipif(not (REPO / "corpora" / "passages").is_dir(), reason="no corpus")
 def test_shipped_corpus_is_valid_and_meets_its_coverage() -> None:
     report = validate_corpus(REPO / "corpora" / "passages")

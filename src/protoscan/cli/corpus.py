@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from protoscan.cli.common import err_console
+from protoscan.cli.common import err_console, print_warning
 
 console = Console()
 corpus_app = typer.Typer(help="Validate, summarise, split and exchange the annotated corpus.")
@@ -40,9 +40,9 @@ def validate(paths: CorpusPaths = None) -> None:
 
     report = validate_corpus(_corpora(paths))
     for warning in report.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        print_warning(str(warning))
     for error in report.errors:
-        err_console.print(f"[red]error:[/] {error}", highlight=False)
+        err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False)
     console.print(
         f"{report.n} passages, {len(report.near_duplicates)} near-duplicate pair(s), "
         f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
@@ -213,7 +213,9 @@ def import_(
 
     result = import_passages(read_exchange(file, fmt), corpus, source, dry_run=dry_run)
     for passage_id, reason in result.refused:
-        err_console.print(f"[yellow]refused[/] {passage_id}: {reason}", highlight=False)
+        err_console.print(
+            f"[yellow]refused[/] {escape(f'{passage_id}: {reason}')}", highlight=False
+        )
     where = f" → {result.written}" if result.written else ""
     console.print(f"added {len(result.added)}, refused {len(result.refused)}{where}")
 

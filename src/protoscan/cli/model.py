@@ -404,7 +404,9 @@ def _read_lines(stream: TextIO, bad: list[str]) -> Iterator[tuple[str, str]]:
                 raise ValueError("expected an object with a string 'text'")
         except ValueError as error:
             bad.append(f"line {number}: {error}")
-            err_console.print(f"[yellow]skipped line {number}:[/] {error}", highlight=False)
+            err_console.print(
+                f"[yellow]skipped line {number}:[/] {escape(str(error))}", highlight=False
+            )
             continue
         yield str(obj.get("id", number)), obj["text"]
 
