@@ -36,18 +36,21 @@ def find_model(backend: str) -> Path | None:
     """The model of ``backend`` that the shipped default is built from, else the newest run.
 
     The default and its members come first, then the run an ONNX member was exported from
-    (its ``source``, when that run is still there and was created at the recorded time), so the
-    figures describe the shipped models and not whatever was trained last under ``runs/``.
+    (found by its encoder's weights, so a renamed run is still found), so the figures describe
+    the shipped models and not whatever was trained last under ``runs/``.
     """
     candidates = _default_lineage()
-    runs = MODELS / "runs"
-    if runs.is_dir():
-        candidates += sorted(runs.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    candidates += sorted(_runs(), key=lambda p: p.stat().st_mtime, reverse=True)
     for path in candidates:
         config = path / "config.json"
         if config.is_file() and json.loads(config.read_text())["backend"] == backend:
             return path
     return None
+
+
+def _runs() -> list[Path]:
+    runs = MODELS / "runs"
+    return [p for p in runs.iterdir() if p.is_dir()] if runs.is_dir() else []
 
 
 def _default_lineage() -> list[Path]:
@@ -56,12 +59,31 @@ def _default_lineage() -> list[Path]:
     lineage = [default, *members]
     for member in members:
         source = json.loads((member / "config.json").read_text()).get("source") or {}
-        origin = REPO / source.get("path", "")
-        if source.get("path") and (origin / "config.json").is_file():
-            created = json.loads((origin / "config.json").read_text()).get("created")
-            if created == source.get("created"):
-                lineage.append(origin)
+        origin = _source_run(source)
+        if origin is not None:
+            lineage.append(origin)
     return lineage
+
+
+def _source_run(source: dict[str, Any]) -> Path | None:
+    """The run under ``models/runs`` whose encoder weights an export records as its source:
+    the recorded path first, then any other run of the same backend."""
+    from protoscan.classify.onnx_backend import weights_sha256
+
+    if not source.get("weights_sha256"):
+        return None
+    recorded = REPO / source["path"] if source.get("path") else None
+    candidates = [recorded] if recorded is not None else []
+    candidates += [p for p in _runs() if p != recorded]
+    for path in candidates:
+        config_file = path / "config.json"
+        if not (config_file.is_file() and (path / "encoder").is_dir()):
+            continue
+        if json.loads(config_file.read_text()).get("backend") != source.get("backend"):
+            continue
+        if weights_sha256(path / "encoder") == source["weights_sha256"]:
+            return path
+    return None
 
 
 def core_macro_f1(passages: Sequence[Any], probs: np.ndarray, model: Any) -> float:
@@ -425,8 +447,7 @@ def _onnx_model(source: Path, work_dir: Path) -> tuple[Path, dict[str, Any]]:
     from protoscan.classify.onnx_backend import export_onnx, weights_sha256
 
     weights = weights_sha256(source / "encoder")
-    candidates = [p for p in (MODELS / "runs").iterdir() if p.is_dir()]
-    candidates += sorted(work_dir.glob("onnx-int8-*"))
+    candidates = _runs() + sorted(work_dir.glob("onnx-int8-*"))
     for candidate in candidates:
         config_file = candidate / "config.json"
         if not config_file.is_file():
