@@ -97,7 +97,7 @@ export-onnx: $(STAMP)
 	$(PROTOSCAN) export-onnx $(TRANSFORMER) --output $(TRANSFORMER)-onnx-int8 $(addprefix --data ,$(CORPORA))
 
 evaluate: $(STAMP)
-	$(PROTOSCAN) evaluate --model $(MODEL) --data corpora/passages --split test --report out/evaluation
+	$(PROTOSCAN) evaluate --model $(MODEL) $(addprefix --data ,$(CORPORA)) --split test --report out/evaluation
 
 # Archive-scale benchmark: the full 300-document run scans with the default model (an ensemble
 # with a transformer member), which takes well over 10 minutes on 2 cores; bench/results.json

@@ -242,6 +242,19 @@ def test_cli_evaluate_compare(models: dict[str, Path], trained: Path) -> None:
     assert set(data["bootstrap_findings"]) == {"finding_ap", "label_free_fp", "any_label_recall"}
 
 
+def test_cli_evaluate_reads_every_data_path(trained: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "more.jsonl"
+    write_passages(
+        [replace(p, id=f"more-{i}", split="test") for i, p in enumerate(sample_passages()[:3])],
+        extra,
+    )
+    args = ["evaluate", "--model", str(trained / "run"), "--split", "test", "--json"]
+    one = runner.invoke(app, [*args, "--data", str(trained / "passages")])
+    both = runner.invoke(app, [*args, "--data", str(trained / "passages"), "--data", str(extra)])
+    assert one.exit_code == 0 and both.exit_code == 0, both.output
+    assert json.loads(both.stdout)["n"] == json.loads(one.stdout)["n"] + 3
+
+
 def test_real_sentence_scores_keep_the_text_out_of_the_model_directory(
     trained: Path, tmp_path: Path
 ) -> None:

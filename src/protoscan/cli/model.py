@@ -80,8 +80,11 @@ def evaluation_table(evaluation: dict[str, Any], title: str) -> Table:
 
 def evaluate(
     data: Annotated[
-        Path | None,
-        typer.Option(help="Labelled JSONL file or directory of them (needed unless --real)."),
+        list[Path] | None,
+        typer.Option(
+            help="Labelled JSONL file or directory of them; repeat for several, e.g. "
+            "passages and sentences (needed unless --real)."
+        ),
     ] = None,
     model: Annotated[Path, typer.Option(help="Model directory.")] = DEFAULT_MODEL,
     split: Annotated[
@@ -136,20 +139,25 @@ def evaluate(
         _evaluate_real(real, model, interval, as_json)
     if documents is not None:
         _evaluate_documents(documents, model, interval, as_json)
-    if data is None and (real is not None or documents is not None):
+    if not data and (real is not None or documents is not None):
         return
-    if data is None:
+    if not data:
         raise typer.BadParameter(
             "give --data FILE (or --real FILE / --documents DIR)", param_hint="--data"
         )
     passages = load_passages(data, split=split)
+    described = ", ".join(str(path) for path in data)
     if not passages:
         raise typer.BadParameter(
-            f"no passages in {data}" + (f" for split {split}" if split else "")
+            f"no passages in {described}" + (f" for split {split}" if split else "")
         )
     if compare is not None:
         _compare(
-            compare, passages, f"{data}" + (f" (split {split})" if split else ""), report, as_json
+            compare,
+            passages,
+            described + (f" (split {split})" if split else ""),
+            report,
+            as_json,
         )
         return
     classifier = load_classifier(model)
@@ -162,7 +170,7 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    title = f"{model} on {data}" + (f" (split: {split})" if split else "")
+    title = f"{model} on {described}" + (f" (split: {split})" if split else "")
     console.print(evaluation_table(result.to_dict(), title))
     confusion = Table(title="Confusion summary (gold → wrongly predicted)")
     confusion.add_column("gold")
