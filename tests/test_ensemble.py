@@ -94,3 +94,12 @@ def test_a_broken_ensemble_directory_is_refused(member_dirs: list[Path], tmp_pat
     (tmp_path / "ens" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="member-0"):
         load_classifier(tmp_path / "ens")
+
+
+def test_model_card_states_the_fusion_weights(member_dirs: list[Path], tmp_path: Path) -> None:
+    from protoscan.training.model_card import write_model_card
+
+    ensemble = EnsembleClassifier(members=member_dirs, weights=[1, 4], fusion="geometric")
+    ensemble.fit(sample_passages()).save(tmp_path / "ens")
+    card = write_model_card(tmp_path / "ens").read_text(encoding="utf-8")
+    assert "weighted geometric mean (member-0 0.2, member-1 0.8)" in card

@@ -160,14 +160,21 @@ def _what_it_is(config: dict[str, Any], path: Path | None = None) -> str:
     backend = config["backend"]
     if backend == "ensemble" and path is not None:
         fusion = config.get("hyperparameters", {}).get("fusion", "mean")
+        weights = config.get("hyperparameters", {}).get("weights")
+        names = config.get("members", [])
         members = [
-            f"`{name}`: " + _what_it_is(read_config(path / name), path / name)
-            for name in config.get("members", [])
+            f"`{name}`: " + _what_it_is(read_config(path / name), path / name) for name in names
         ]
+        mean = f"{'geometric' if fusion == 'geometric' else 'arithmetic'} mean"
+        if weights:
+            shares = ", ".join(
+                f"{name} {w / sum(weights):.2g}" for name, w in zip(names, weights, strict=True)
+            )
+            mean = f"weighted {mean} ({shares})"
         return (
-            f"An ensemble: the {'geometric' if fusion == 'geometric' else 'arithmetic'} mean of "
-            "its members' label scores, with thresholds of its own tuned on the dev split. "
-            "Members (copied into this directory):\n\n" + "\n".join(f"- {m}" for m in members)
+            f"An ensemble: the {mean} of its members' label scores, with thresholds of its own "
+            "tuned on the dev split. Members (copied into this directory):\n\n"
+            + "\n".join(f"- {m}" for m in members)
         )
     hyper = config.get("hyperparameters", {})
     stance = _STANCE if hyper.get("stance_head") else ""
