@@ -12,7 +12,7 @@ import gc
 import json
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,7 @@ def find_model(backend: str) -> Path | None:
     (found by its encoder's weights, so a renamed run is still found), so the figures describe
     the shipped models and not whatever was trained last under ``runs/``.
     """
-    candidates = _default_lineage()
-    candidates += sorted(_runs(), key=lambda p: p.stat().st_mtime, reverse=True)
-    for path in candidates:
+    for path in _candidates():
         config = path / "config.json"
         if config.is_file() and json.loads(config.read_text())["backend"] == backend:
             return path
@@ -53,16 +51,18 @@ def _runs() -> list[Path]:
     return [p for p in runs.iterdir() if p.is_dir()] if runs.is_dir() else []
 
 
-def _default_lineage() -> list[Path]:
+def _candidates() -> Iterator[Path]:
+    """The default, its members, their source runs, then every run, newest first. Lazy: the
+    source runs are hashed only when no member is of the backend asked for."""
     default = MODELS / "default"
     members = sorted(default.glob("member-*")) if default.is_dir() else []
-    lineage = [default, *members]
+    yield default
+    yield from members
     for member in members:
-        source = json.loads((member / "config.json").read_text()).get("source") or {}
-        origin = _source_run(source)
+        origin = _source_run(json.loads((member / "config.json").read_text()).get("source") or {})
         if origin is not None:
-            lineage.append(origin)
-    return lineage
+            yield origin
+    yield from sorted(_runs(), key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def _source_run(source: dict[str, Any]) -> Path | None:

@@ -134,6 +134,7 @@ def evaluate(
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
     from protoscan.training.evaluate import evaluate_predictions, plot_pr_curves
+    from protoscan.training.train import data_description
 
     if real is not None:
         _evaluate_real(real, model, interval, as_json)
@@ -146,7 +147,7 @@ def evaluate(
             "give --data FILE (or --real FILE / --documents DIR)", param_hint="--data"
         )
     passages = load_passages(data, split=split)
-    described = ", ".join(str(path) for path in data)
+    described = data_description(tuple(data))
     if not passages:
         raise typer.BadParameter(
             f"no passages in {described}" + (f" for split {split}" if split else "")

@@ -158,9 +158,10 @@ _STANCE = (
 def _what_it_is(config: dict[str, Any], path: Path | None = None) -> str:
     """One paragraph, from the config, on what kind of model this is."""
     backend = config["backend"]
+    hyper = config.get("hyperparameters", {})
     if backend == "ensemble" and path is not None:
-        fusion = config.get("hyperparameters", {}).get("fusion", "mean")
-        weights = config.get("hyperparameters", {}).get("weights")
+        fusion = hyper.get("fusion", "mean")
+        weights = hyper.get("weights")
         names = config.get("members", [])
         members = [
             f"`{name}`: " + _what_it_is(read_config(path / name), path / name) for name in names
@@ -176,7 +177,6 @@ def _what_it_is(config: dict[str, Any], path: Path | None = None) -> str:
             "tuned on the dev split. Members (copied into this directory):\n\n"
             + "\n".join(f"- {m}" for m in members)
         )
-    hyper = config.get("hyperparameters", {})
     stance = _STANCE if hyper.get("stance_head") else ""
     if backend == "linear":
         return (
