@@ -64,9 +64,9 @@ def main(
     only: Annotated[
         str, typer.Option(help="Comma-separated sections: startup, extraction, scan, tagging.")
     ] = ",".join(SECTIONS),
-    out: Annotated[Path, typer.Option(help="Where to write the results.")] = REPO
-    / "bench"
-    / "results.json",
+    out: Annotated[
+        Path, typer.Option(dir_okay=False, help="JSON file to write the results to.")
+    ] = REPO / "bench" / "results.json",
 ) -> None:
     """Measure extraction, scan scaling, peak memory and tagging; print and save the table."""
     wanted = [s.strip() for s in only.split(",") if s.strip()]
