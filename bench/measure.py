@@ -102,6 +102,18 @@ class Series:
         }
 
 
+def ratios_by_round(numerator: Series, denominator: Series) -> list[float]:
+    """Wall-time ratio of two interleaved series, round by round.
+
+    The ratio of two bests pairs the luckiest run of each; when the denominator is short (a
+    0.2 s ``--help``) one lucky run moves it a lot. Runs of the same round ran side by side on
+    an equally busy machine, so their ratio is the steadier figure to read beside it.
+    """
+    return [
+        round(a.wall / b.wall, 2) for a, b in zip(numerator.runs, denominator.runs, strict=True)
+    ]
+
+
 def interleaved(
     calls: dict[str, Callable[[], Any]], repeats: int
 ) -> tuple[dict[str, Series], dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,6 +58,16 @@ def _goal(
         rows.append(Row(section, measure, value, unit, goal, bool(test(value)), note))
 
 
+def _by_round(ratios: list[float] | None) -> str:
+    """``; by round: median 4.3× (3.6–6.2×)``, or nothing for results without rounds."""
+    if not ratios:
+        return ""
+    return (
+        f"; by round: median {statistics.median(ratios):.2f}× "
+        f"({min(ratios):.2f}–{max(ratios):.2f}×)"
+    )
+
+
 def build_rows(results: dict[str, Any]) -> list[Row]:
     """Every goal of issue 8 with its measured value, plus context rows."""
     rows: list[Row] = []
@@ -78,6 +89,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
             lambda v, goal=goal: goal is not None and v <= goal,
             f"{seconds} s; --help {(start.get('seconds') or {}).get('help')} s; best of "
             f"{start.get('repeats')}, fresh processes"
+            + _by_round((start.get("ratios_by_round") or {}).get(name))
             if seconds
             else "",
             _skip_reason(start),
