@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 run = pytest.importorskip("bench.run")
 
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 tagging = pytest.importorskip("bench.tagging")
 
 from protoscan.classify.onnx_backend import weights_sha256  # noqa: E402
