@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from passage_samples import sample_passages
+from protoscan.classify.linear import LinearClassifier
 from protoscan.classify.model_dir import load_classifier
 from protoscan.cli import app
 from protoscan.corpus.schema import write_passages
@@ -277,3 +278,24 @@ def test_real_sentence_scores_keep_the_text_out_of_the_model_directory(
     assert not any(text in written for text in texts)
     ids = {p.id for p in sample_passages()}
     assert all(row["id"] in ids and "gold" in row for row in evaluation.worst_errors)
+
+
+def test_real_sentences_can_be_left_out_of_every_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A trainer comparing candidates on dev sets PROTOSCAN_SKIP_REAL_DEV=1 so that no run,
+    export or average scores the real sentences before the decision."""
+    from protoscan.training import train as training
+
+    monkeypatch.setattr(training, "REPO_ROOT", tmp_path / "repo")
+    real = tmp_path / "shared" / "realdata" / "labelled" / "jo_ivo_dev.jsonl"
+    real.parent.mkdir(parents=True)
+    write_passages(sample_passages(), real)
+    assert training.real_dev_path() == real
+    monkeypatch.setenv("PROTOSCAN_SKIP_REAL_DEV", "1")
+    assert training.real_dev_path() is None
+    model = tmp_path / "model"
+    classifier = LinearClassifier(min_df=1).fit(sample_passages())
+    classifier.save(model)
+    metrics = training.describe_model(model, real)
+    assert metrics["jo_ivo_dev"] is None

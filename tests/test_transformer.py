@@ -137,3 +137,30 @@ def test_frozen_layers_and_embeddings_do_not_move(tiny_base: Path) -> None:
     assert moved, "nothing was trained"
     assert not any(k.startswith(("bert.embeddings", "bert.encoder.layer.0.")) for k in moved), moved
     assert any(k.startswith("bert.encoder.layer.1.") for k in moved), moved
+
+
+def test_data_seed_changes_the_batch_order_only(tiny_base: Path, tmp_path: Path) -> None:
+    """Runs with one ``seed`` start from the same head; ``data_seed`` only reorders batches."""
+    import safetensors.torch
+
+    weights = {}
+    for name, data_seed in (("a", 1), ("again", 1), ("b", 2)):
+        model = TransformerClassifier(
+            base_model=str(tiny_base),
+            epochs=2,
+            batch_size=4,
+            max_length=48,
+            freeze_layers=1,
+            seed=5,
+            data_seed=data_seed,
+        )
+        model.fit(sample_passages())
+        model.save(tmp_path / name)
+        weights[name] = safetensors.torch.load_file(
+            str(tmp_path / name / "encoder" / "model.safetensors")
+        )
+    a, again, b = weights["a"], weights["again"], weights["b"]
+    assert all(torch.equal(a[k], again[k]) for k in a)
+    changed = [k for k in a if not torch.equal(a[k], b[k])]
+    assert changed and not any("layer.0." in k for k in changed)
+    assert load_classifier(tmp_path / "b").data_seed == 2

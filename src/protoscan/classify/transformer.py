@@ -78,6 +78,7 @@ class TransformerClassifier(BaseClassifier):
         patience: int = 2,
         max_steps: int | None = None,
         seed: int = 13,
+        data_seed: int | None = None,
         class_weighting: bool = True,
         freeze_embeddings: bool = False,
         freeze_layers: int = 0,
@@ -102,6 +103,9 @@ class TransformerClassifier(BaseClassifier):
         self.patience = patience
         self.max_steps = max_steps
         self.seed = seed
+        # Batch order only; the head's initialisation follows ``seed``. Runs that share
+        # ``seed`` and differ here start from the same weights, so they can be averaged.
+        self.data_seed = data_seed
         self.class_weighting = class_weighting
         self.freeze_embeddings = freeze_embeddings
         self.freeze_layers = freeze_layers
@@ -126,6 +130,7 @@ class TransformerClassifier(BaseClassifier):
             "patience",
             "max_steps",
             "seed",
+            "data_seed",
             "class_weighting",
             "freeze_embeddings",
             "freeze_layers",
@@ -197,7 +202,7 @@ class TransformerClassifier(BaseClassifier):
         from transformers import get_linear_schedule_with_warmup
 
         torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.seed if self.data_seed is None else self.data_seed)
         self.device_ = resolve_device(self.device)
         self._load_base()
         model = self.model_.to(self.device_)

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -42,8 +43,16 @@ logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+#: Set to 1 to leave the real sentences out of every run, export and average (a trainer who
+#: compares candidates on dev must not see their real figures before deciding).
+SKIP_REAL_DEV_VARIABLE = "PROTOSCAN_SKIP_REAL_DEV"
+
+
 def real_dev_path() -> Path | None:
-    """The shared real JO/IVO development sentences, when they are beside the repository."""
+    """The shared real JO/IVO development sentences, when they are beside the repository and
+    ``PROTOSCAN_SKIP_REAL_DEV`` is not set to 1."""
+    if os.environ.get(SKIP_REAL_DEV_VARIABLE) == "1":
+        return None
     path = REPO_ROOT.parent / "shared" / "realdata" / "labelled" / "jo_ivo_dev.jsonl"
     return path if path.is_file() else None
 
