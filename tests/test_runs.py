@@ -284,7 +284,7 @@ def test_real_sentences_can_be_left_out_of_every_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A trainer comparing candidates on dev sets PROTOSCAN_SKIP_REAL_DEV=1 so that no run,
-    export or average scores the real sentences before the decision."""
+    export or ensemble scores the real sentences before the decision."""
     from protoscan.training import train as training
 
     monkeypatch.setattr(training, "REPO_ROOT", tmp_path / "repo")

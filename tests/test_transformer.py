@@ -139,28 +139,41 @@ def test_frozen_layers_and_embeddings_do_not_move(tiny_base: Path) -> None:
     assert any(k.startswith("bert.encoder.layer.1.") for k in moved), moved
 
 
-def test_data_seed_changes_the_batch_order_only(tiny_base: Path, tmp_path: Path) -> None:
-    """Runs with one ``seed`` start from the same head; ``data_seed`` only reorders batches."""
+def _weights_after_fit(base: Path, out: Path, seed: int, data_seed: int) -> dict:
     import safetensors.torch
 
-    weights = {}
-    for name, data_seed in (("a", 1), ("again", 1), ("b", 2)):
-        model = TransformerClassifier(
-            base_model=str(tiny_base),
-            epochs=2,
-            batch_size=4,
-            max_length=48,
-            freeze_layers=1,
-            seed=5,
-            data_seed=data_seed,
-        )
-        model.fit(sample_passages())
-        model.save(tmp_path / name)
-        weights[name] = safetensors.torch.load_file(
-            str(tmp_path / name / "encoder" / "model.safetensors")
-        )
-    a, again, b = weights["a"], weights["again"], weights["b"]
-    assert all(torch.equal(a[k], again[k]) for k in a)
+    model = TransformerClassifier(
+        base_model=str(base),
+        epochs=2,
+        batch_size=4,
+        max_length=48,
+        freeze_layers=1,
+        seed=seed,
+        data_seed=data_seed,
+    )
+    model.fit(sample_passages())
+    model.save(out)
+    return safetensors.torch.load_file(str(out / "encoder" / "model.safetensors"))
+
+
+def test_data_seed_changes_the_batch_order_only(
+    tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``seed`` sets the head's initialisation; ``data_seed`` only reorders the batches."""
+    trained = {
+        name: _weights_after_fit(tiny_base, tmp_path / name, *seeds)
+        for name, seeds in {"a": (5, 1), "again": (5, 1), "b": (5, 2)}.items()
+    }
+    a, again, b = trained["a"], trained["again"], trained["b"]
+    assert all(torch.equal(a[k], again[k]) for k in a)  # a run is reproducible
     changed = [k for k in a if not torch.equal(a[k], b[k])]
     assert changed and not any("layer.0." in k for k in changed)
     assert load_classifier(tmp_path / "b").data_seed == 2
+    # With no batches at all, each model keeps the weights it started from.
+    monkeypatch.setattr(TransformerClassifier, "_batches", lambda self, lengths, rng: [])
+    start = {
+        name: _weights_after_fit(tiny_base, tmp_path / f"start-{name}", *seeds)
+        for name, seeds in {"a": (5, 1), "b": (5, 2), "other": (6, 1)}.items()
+    }
+    assert all(torch.equal(start["a"][k], start["b"][k]) for k in start["a"])
+    assert any(not torch.equal(start["a"][k], start["other"][k]) for k in start["a"])

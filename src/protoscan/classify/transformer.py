@@ -104,7 +104,8 @@ class TransformerClassifier(BaseClassifier):
         self.max_steps = max_steps
         self.seed = seed
         # Batch order only; the head's initialisation follows ``seed``. Runs that share
-        # ``seed`` and differ here start from the same weights, so they can be averaged.
+        # ``seed`` and differ here start from the same weights: what sets them apart is the
+        # order of the data alone.
         self.data_seed = data_seed
         self.class_weighting = class_weighting
         self.freeze_embeddings = freeze_embeddings

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-#: Set to 1 to leave the real sentences out of every run, export and average (a trainer who
+#: Set to 1 to leave the real sentences out of every run, export and ensemble (a trainer who
 #: compares candidates on dev must not see their real figures before deciding).
 SKIP_REAL_DEV_VARIABLE = "PROTOSCAN_SKIP_REAL_DEV"
 
