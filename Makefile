@@ -89,7 +89,8 @@ train-transformer: base
 
 # The shipped default: linear × transformer (ONNX int8), geometric mean, into models/default.
 train-default: $(STAMP)
-	test -f models/linear/config.json || $(MAKE) train-linear
+	test -f models/runs/linear-finding-gate/config.json || \
+		$(PROTOSCAN) train --config training/linear-finding-gate.toml
 	test -f $(TRANSFORMER)-onnx-int8/config.json || $(MAKE) train-transformer
 	$(PROTOSCAN) train --config training/ensemble.toml
 

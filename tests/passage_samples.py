@@ -39,3 +39,22 @@ def sample_passages(split: str = "train") -> list[CorpusPassage]:
         CorpusPassage(id=f"s{i}", text=text, labels=tuple(labels), doc_id=f"d{i}", split=split)
         for i, (text, labels) in enumerate(_ROWS)
     ]
+
+
+def criticism_and_rule_rows(
+    topics: dict[tuple[str, ...], tuple[str, ...]],
+) -> list[CorpusPassage]:
+    """For each topic phrase, criticism in one wording and a rule in another: a finding where
+    the topic has labels, criticism of something else (``other_deficiency``) where it has none.
+    """
+    towns = ("Ale", "Bjuv", "Eda", "Gnosjö")
+    rows: list[CorpusPassage] = []
+    for labels, phrases in topics.items():
+        stance = "finding" if labels else "other_deficiency"
+        for i, phrase in enumerate(phrases * 4):
+            key = f"{labels[0] if labels else 'other'}-{i}"
+            criticism = f"Nämnden i {towns[i % 4]} brast i fråga om {phrase} i ärende {i}."
+            rule = f"Enligt lagen ska {phrase} beaktas, paragraf {i}."
+            rows.append(CorpusPassage(key + "-c", criticism, labels, stance=stance, group=key))
+            rows.append(CorpusPassage(key + "-r", rule, (), stance="rule", group=key))
+    return rows

@@ -10,7 +10,7 @@ import pytest
 from protoscan.training.train import load_config
 
 TRAINING = Path(__file__).resolve().parents[1] / "training"
-STANCE_PARAMS = {"stance_head", "stance_C"}
+STANCE_PARAMS = {"stance_head", "stance_C", "scope_in_label_head"}
 
 
 @pytest.mark.parametrize("recipe", sorted(TRAINING.glob("*.toml")), ids=lambda p: p.name)
@@ -34,3 +34,17 @@ def test_ablation_changes_only_the_stance_signal(shipped: str, ablation: str) ->
         return {key: value for key, value in params.items() if key not in STANCE_PARAMS}
 
     assert rest(without.params) == rest(with_stance.params)
+
+
+def test_the_default_linear_member_differs_from_models_linear_only_in_scope() -> None:
+    shipped = load_config(TRAINING / "linear.toml")
+    member = load_config(TRAINING / "linear-finding-gate.toml")
+    assert shipped.params.pop("scope_in_label_head") is True
+    assert "scope_in_label_head" not in member.params
+    assert (member.backend, member.data, member.params) == (
+        shipped.backend,
+        shipped.data,
+        shipped.params,
+    )
+    ensemble = load_config(TRAINING / "ensemble.toml")
+    assert ensemble.params["members"][0] == str(member.output)

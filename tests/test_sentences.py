@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from passage_samples import criticism_and_rule_rows
 from protoscan.classify.linear import LinearClassifier
 from protoscan.classify.stance import label_and_stance_logits_to_proba, stance_targets
 from protoscan.cli import app
@@ -207,32 +208,12 @@ def test_stance_product_is_bounded_by_the_finding_probability() -> None:
 def test_linear_stance_head_separates_findings_from_rules_on_the_same_topic(
     tmp_path: Path,
 ) -> None:
-    topics = {
-        "child_perspective": ("barnets inställning", "samtal med barnet", "barnets åsikter"),
-        "delay": ("fjorton dagar", "fyra månader", "handläggningstiden"),
-    }
-    rows: list[CorpusPassage] = []
-    for label, phrases in topics.items():
-        for i, phrase in enumerate(phrases * 4):
-            town = ["Ale", "Bjuv", "Eda", "Gnosjö"][i % 4]
-            rows.append(
-                CorpusPassage(
-                    id=f"{label}-f{i}",
-                    text=f"Nämnden i {town} brast i fråga om {phrase} i ärende {i}.",
-                    labels=(label,),
-                    stance="finding",
-                    group=f"{label}-{i}",
-                )
-            )
-            rows.append(
-                CorpusPassage(
-                    id=f"{label}-r{i}",
-                    text=f"Enligt lagen ska {phrase} beaktas, paragraf {i}.",
-                    labels=(),
-                    stance="rule",
-                    group=f"{label}-{i}",
-                )
-            )
+    rows = criticism_and_rule_rows(
+        {
+            ("child_perspective",): ("barnets inställning", "samtal med barnet", "barnets åsikter"),
+            ("delay",): ("fjorton dagar", "fyra månader", "handläggningstiden"),
+        }
+    )
     model = LinearClassifier(labels=("child_perspective", "delay"), stance_head=True, min_df=1).fit(
         rows
     )

@@ -25,7 +25,7 @@ from protoscan.classify.model_dir import (
     read_config,
     write_config,
 )
-from protoscan.classify.stance import combine, finding_probability
+from protoscan.classify.stance import check_scope, combine, finding_probability, gate_stances
 from protoscan.corpus.schema import STANCES, CorpusPassage
 from protoscan.errors import ModelLoadError
 
@@ -53,6 +53,7 @@ class LinearClassifier(BaseClassifier):
         class_weight: str | None = "balanced",
         stance_head: bool = False,
         stance_C: float = 4.0,
+        scope_in_label_head: bool = False,
     ) -> None:
         super().__init__(threshold=threshold, **({"labels": labels} if labels else {}))
         self.C = C
@@ -63,6 +64,7 @@ class LinearClassifier(BaseClassifier):
         self.class_weight = class_weight
         self.stance_head = stance_head
         self.stance_C = stance_C
+        self.scope_in_label_head = scope_in_label_head
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class LinearClassifier(BaseClassifier):
             "class_weight": self.class_weight,
             "stance_head": self.stance_head,
             "stance_C": self.stance_C,
+            "scope_in_label_head": self.scope_in_label_head,
         }
 
     def _build(self) -> Any:
@@ -121,6 +124,7 @@ class LinearClassifier(BaseClassifier):
     def _fit(
         self, passages: Sequence[CorpusPassage], y: np.ndarray, dev: Sequence[CorpusPassage] | None
     ) -> None:
+        check_scope(self.stance_head, self.scope_in_label_head)
         empty = [self.labels_[j] for j in range(y.shape[1]) if not y[:, j].any()]
         if empty:
             raise ValueError(f"no positive training passages for label(s) {', '.join(empty)}")
@@ -137,15 +141,15 @@ class LinearClassifier(BaseClassifier):
         self, pipeline: Any, passages: Sequence[CorpusPassage], texts: list[str], y: np.ndarray
     ) -> Any:
         """Features on every row; the stance model on every row; the label head on the rows
-        that are findings, so that it learns p(label | finding)."""
+        that are findings (and out-of-scope criticism), so that it learns p(label | finding)."""
         from sklearn.linear_model import LogisticRegression
 
-        from protoscan.classify.stance import stance_targets
+        from protoscan.classify.stance import label_head_rows, stance_targets
 
         features, head = (step for _, step in pipeline.steps)
         matrix = features.fit_transform(texts)
-        positive = y.any(axis=1)
-        head.fit(matrix[positive], y[positive])
+        rows = label_head_rows(passages, y, self.scope_in_label_head)
+        head.fit(matrix[rows], y[rows])
         return LogisticRegression(
             C=self.stance_C, class_weight=self.class_weight, max_iter=3000
         ).fit(matrix, stance_targets(passages))
@@ -162,7 +166,9 @@ class LinearClassifier(BaseClassifier):
         given, stance = self.scorer_.proba(texts, len(STANCES))
         if stance is None:
             return given.astype(np.float32)
-        return combine(given, finding_probability(stance))
+        return combine(
+            given, finding_probability(stance, gate=gate_stances(self.scope_in_label_head))
+        )
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:

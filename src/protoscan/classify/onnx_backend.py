@@ -93,6 +93,7 @@ class OnnxClassifier(BaseClassifier):
         max_length: int = 256,
         quantized: bool = True,
         stance_head: bool = False,
+        scope_in_label_head: bool = False,
         weight_bits: int | None = None,
         threads: int | None = None,
     ) -> None:
@@ -103,6 +104,7 @@ class OnnxClassifier(BaseClassifier):
         #: ``None`` for fp32 exports and for int8 exports made before it was recorded.
         self.weight_bits = weight_bits
         self.stance_head = stance_head
+        self.scope_in_label_head = scope_in_label_head
         self.threads = threads or available_cores()
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -111,6 +113,7 @@ class OnnxClassifier(BaseClassifier):
             "max_length": self.max_length,
             "quantized": self.quantized,
             "stance_head": self.stance_head,
+            "scope_in_label_head": self.scope_in_label_head,
             "weight_bits": self.weight_bits,
         }
 
@@ -134,7 +137,9 @@ class OnnxClassifier(BaseClassifier):
         else:
             with ThreadPoolExecutor(max_workers=min(self.threads, len(texts))) as pool:
                 logits = list(pool.map(run, encoded))
-        return head_proba(np.stack(logits), len(self.labels_), self.stance_head)
+        return head_proba(
+            np.stack(logits), len(self.labels_), self.stance_head, self.scope_in_label_head
+        )
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -245,6 +250,7 @@ def export_onnx(source: Path, output: Path, *, quantize: bool = True) -> OnnxCla
             max_length=int(hyper.get("max_length", 256)),
             quantized=quantize,
             stance_head=bool(hyper.get("stance_head", False)),
+            scope_in_label_head=bool(hyper.get("scope_in_label_head", False)),
             weight_bits=INT8_WEIGHT_BITS if quantize else None,
         )
         model.labels_ = tuple(config["labels"])

@@ -7,6 +7,11 @@ therefore learn two things from the corpus: a **stance** distribution (the twelv
 stances sum to p(finding), and which labels a text names **given** that it is a finding,
 learnt from positive rows only. Their product is the label score every consumer sees, so
 thresholds, reports and cascades work unchanged.
+
+With ``scope_in_label_head`` the gate is criticism of any kind: criticism of something outside
+the seven labels (``other_deficiency``) passes the stance gate and teaches the label head as a
+label-free row. Whether a criticism is one of ours is a question of topic, which the label
+head reads; the stance head then only has to tell criticism from rules, claims and facts.
 """
 
 from __future__ import annotations
@@ -16,19 +21,39 @@ from collections.abc import Sequence
 import numpy as np
 
 from protoscan.corpus.schema import POSITIVE_STANCES, STANCES, CorpusPassage
+from protoscan.errors import ConfigError
 
 __all__ = [
     "FALLBACK_NEGATIVE",
+    "OUT_OF_SCOPE",
+    "check_scope",
     "combine",
     "finding_probability",
+    "gate_stances",
     "head_proba",
     "label_and_stance_logits_to_proba",
+    "label_head_rows",
     "positive_mask",
     "stance_targets",
 ]
 
 #: The stance given to a label-free passage whose evidence says nothing more definite.
 FALLBACK_NEGATIVE = "neutral_fact"
+#: Criticism of something none of the labels covers.
+OUT_OF_SCOPE = "other_deficiency"
+
+
+def gate_stances(scope_in_label_head: bool = False) -> tuple[str, ...]:
+    """The stances whose mass is the gate: the findings, and with ``scope_in_label_head``
+    criticism outside the labels as well."""
+    return POSITIVE_STANCES + ((OUT_OF_SCOPE,) if scope_in_label_head else ())
+
+
+def check_scope(stance_head: bool, scope_in_label_head: bool) -> None:
+    """``scope_in_label_head`` moves work between the two heads; without a stance head there
+    is no gate to widen."""
+    if scope_in_label_head and not stance_head:
+        raise ConfigError("scope_in_label_head needs stance_head = true")
 
 
 def stance_targets(
@@ -46,13 +71,30 @@ def stance_targets(
     return targets
 
 
-def positive_mask(stances: Sequence[str] = STANCES) -> np.ndarray:
-    return np.array([stance in POSITIVE_STANCES for stance in stances])
+def label_head_rows(
+    passages: Sequence[CorpusPassage], y: np.ndarray, scope_in_label_head: bool = False
+) -> np.ndarray:
+    """The rows that teach the label head: the findings, and with ``scope_in_label_head`` the
+    criticism outside the labels (label-free rows the head learns to leave unlabelled)."""
+    rows = y.any(axis=1)
+    if scope_in_label_head:
+        rows |= stance_targets(passages) == STANCES.index(OUT_OF_SCOPE)
+    return rows
 
 
-def finding_probability(stance_proba: np.ndarray, stances: Sequence[str] = STANCES) -> np.ndarray:
-    """p(finding): the probability mass of the positive stances."""
-    return stance_proba[:, positive_mask(stances)].sum(axis=1)
+def positive_mask(
+    stances: Sequence[str] = STANCES, gate: Sequence[str] = POSITIVE_STANCES
+) -> np.ndarray:
+    return np.array([stance in gate for stance in stances])
+
+
+def finding_probability(
+    stance_proba: np.ndarray,
+    stances: Sequence[str] = STANCES,
+    gate: Sequence[str] = POSITIVE_STANCES,
+) -> np.ndarray:
+    """p(finding): the probability mass of the gate's stances (by default the positive ones)."""
+    return stance_proba[:, positive_mask(stances, gate)].sum(axis=1)
 
 
 def combine(label_given_finding: np.ndarray, p_finding: np.ndarray) -> np.ndarray:
@@ -60,7 +102,10 @@ def combine(label_given_finding: np.ndarray, p_finding: np.ndarray) -> np.ndarra
 
 
 def label_and_stance_logits_to_proba(
-    logits: np.ndarray, n_labels: int, stances: Sequence[str] = STANCES
+    logits: np.ndarray,
+    n_labels: int,
+    stances: Sequence[str] = STANCES,
+    gate: Sequence[str] = POSITIVE_STANCES,
 ) -> np.ndarray:
     """Label scores from one head's logits laid out as ``[labels | stances]``."""
     label_logits, stance_logits = logits[:, :n_labels], logits[:, n_labels:]
@@ -68,11 +113,15 @@ def label_and_stance_logits_to_proba(
     stance_proba = np.exp(shifted)
     stance_proba /= stance_proba.sum(axis=1, keepdims=True)
     given = 1.0 / (1.0 + np.exp(-label_logits))
-    return combine(given, finding_probability(stance_proba, stances))
+    return combine(given, finding_probability(stance_proba, stances, gate))
 
 
-def head_proba(logits: np.ndarray, n_labels: int, stance_head: bool) -> np.ndarray:
+def head_proba(
+    logits: np.ndarray, n_labels: int, stance_head: bool, scope_in_label_head: bool = False
+) -> np.ndarray:
     """Label scores from a classification head's logits (sigmoid, or the stance product)."""
     if stance_head:
-        return label_and_stance_logits_to_proba(logits, n_labels)
+        return label_and_stance_logits_to_proba(
+            logits, n_labels, gate=gate_stances(scope_in_label_head)
+        )
     return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)

@@ -31,7 +31,7 @@ from protoscan.classify.model_dir import (
     read_config,
     write_config,
 )
-from protoscan.classify.stance import head_proba, stance_targets
+from protoscan.classify.stance import check_scope, head_proba, label_head_rows, stance_targets
 from protoscan.corpus.schema import STANCES, CorpusPassage, label_matrix
 from protoscan.errors import ConfigError, ModelLoadError
 from protoscan.labels import CORE_LABELS
@@ -83,6 +83,7 @@ class TransformerClassifier(BaseClassifier):
         freeze_embeddings: bool = False,
         freeze_layers: int = 0,
         stance_head: bool = False,
+        scope_in_label_head: bool = False,
         head_lr_multiplier: float = 1.0,
         device: str = "auto",
         mixed_precision: bool = True,
@@ -111,6 +112,7 @@ class TransformerClassifier(BaseClassifier):
         self.freeze_embeddings = freeze_embeddings
         self.freeze_layers = freeze_layers
         self.stance_head = stance_head
+        self.scope_in_label_head = scope_in_label_head
         self.head_lr_multiplier = head_lr_multiplier
         self.device = device
         self.mixed_precision = mixed_precision
@@ -136,6 +138,7 @@ class TransformerClassifier(BaseClassifier):
             "freeze_embeddings",
             "freeze_layers",
             "stance_head",
+            "scope_in_label_head",
             "head_lr_multiplier",
             "mixed_precision",
         )
@@ -199,6 +202,7 @@ class TransformerClassifier(BaseClassifier):
     def _fit(
         self, passages: Sequence[CorpusPassage], y: np.ndarray, dev: Sequence[CorpusPassage] | None
     ) -> None:
+        check_scope(self.stance_head, self.scope_in_label_head)
         import torch
         from transformers import get_linear_schedule_with_warmup
 
@@ -217,8 +221,11 @@ class TransformerClassifier(BaseClassifier):
                 ]
             ]
         )
-        finding = y.any(axis=1)
-        label_rows = finding if self.stance_head else np.ones(len(y), dtype=bool)
+        label_rows = (
+            label_head_rows(passages, y, self.scope_in_label_head)
+            if self.stance_head
+            else np.ones(len(y), dtype=bool)
+        )
         positives = y[label_rows].sum(axis=0)
         pos_weight = None
         if self.class_weighting:
@@ -267,7 +274,8 @@ class TransformerClassifier(BaseClassifier):
                     logits = model(**enc).logits.float()
                 per_label = loss_fn(logits[:, :n_labels], target)
                 if self.stance_head:
-                    # Labels are learnt given a finding: only finding rows teach them.
+                    # Labels are learnt given a finding: only finding rows (and out-of-scope
+                    # criticism, with scope_in_label_head) teach them.
                     rows = torch.tensor(label_rows[idx], device=self.device_)
                     loss = stance_loss(logits[:, n_labels:], stance[idx])
                     if rows.any():
@@ -341,7 +349,10 @@ class TransformerClassifier(BaseClassifier):
                 with torch.autocast(self.device_, dtype=torch.bfloat16, enabled=use_amp):
                     logits = model(**enc).logits
                 out[idx] = head_proba(
-                    logits.float().cpu().numpy(), len(self.labels_), self.stance_head
+                    logits.float().cpu().numpy(),
+                    len(self.labels_),
+                    self.stance_head,
+                    self.scope_in_label_head,
                 )
         if was_training:
             model.train()

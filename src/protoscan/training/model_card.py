@@ -153,6 +153,11 @@ _STANCE = (
     "deficiency and neutral fact), a label head which deficiency it names given that it is a "
     "finding; a label's score is their product."
 )
+_SCOPE = (
+    " Its stance gate also lets through criticism of things no label covers (other "
+    "deficiency), which taught the label head to give such criticism no label: the label "
+    "head, which reads the topic, decides whether a criticism is one of protoscan's."
+)
 
 
 def _what_it_is(config: dict[str, Any], path: Path | None = None) -> str:
@@ -178,6 +183,8 @@ def _what_it_is(config: dict[str, Any], path: Path | None = None) -> str:
             + "\n".join(f"- {m}" for m in members)
         )
     stance = _STANCE if hyper.get("stance_head") else ""
+    if stance and hyper.get("scope_in_label_head"):
+        stance += _SCOPE
     if backend == "linear":
         return (
             "TF-IDF word (1–2) and character (3–5) n-grams with logistic regression, trained "
