@@ -6,7 +6,8 @@ and tagging runs on numpy alone, so loading imports neither scikit-learn nor sko
 directories from earlier versions (``model.skops``) still load, through skops' type checks.
 
 With ``stance_head`` the label head learns p(label | finding) from the findings only and a
-multinomial stance model gives p(finding) (:mod:`protoscan.classify.stance`).
+multinomial stance model gives p(finding) (:mod:`protoscan.classify.stance`); with
+``scope_in_label_head`` the label head also learns from criticism outside the labels.
 """
 
 from __future__ import annotations

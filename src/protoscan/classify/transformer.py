@@ -7,8 +7,9 @@ dev macro-F1 over the core labels. Weights are saved as safetensors under ``enco
 
 With ``stance_head`` the classification head has one output per label and one per stance
 (``[labels | stances]``): the stance part is trained with cross-entropy on every row, the
-label part with binary cross-entropy on findings only, and a label's score is
-p(finding) · p(label | finding) (:mod:`protoscan.classify.stance`). ``freeze_layers`` keeps
+label part with binary cross-entropy on findings only (and, with ``scope_in_label_head``,
+criticism outside the labels), and a label's score is p(finding) · p(label | finding)
+(:mod:`protoscan.classify.stance`). ``freeze_layers`` keeps
 the embeddings and the lowest encoder layers fixed, so that back-propagation stops above
 them: what makes fine-tuning affordable on a CPU.
 """
