@@ -16,6 +16,7 @@ from protoscan.classify.stance import (
     OUT_OF_SCOPE,
     head_proba,
     label_head_rows,
+    stance_targets,
 )
 from protoscan.corpus.schema import POSITIVE_STANCES, STANCES, CorpusPassage
 from protoscan.errors import ConfigError
@@ -35,8 +36,9 @@ def test_label_head_rows_take_out_of_scope_criticism_only_when_asked() -> None:
         _row(3, "d", (), "allegation"),
     ]
     y = np.array([[1], [0], [0], [0]])
-    assert label_head_rows(rows, y).tolist() == [True, False, False, False]
-    assert label_head_rows(rows, y, scope_in_label_head=True).tolist() == [
+    targets = stance_targets(rows)
+    assert label_head_rows(y, targets).tolist() == [True, False, False, False]
+    assert label_head_rows(y, targets, scope_in_label_head=True).tolist() == [
         True,
         True,
         False,
@@ -115,9 +117,9 @@ def test_transformer_and_onnx_export_keep_the_scoped_gate(tmp_path: Path) -> Non
     base = build_tiny_bert(tmp_path / "base", texts * 3)
     seen: list[bool] = []
 
-    def spy(rows: list[CorpusPassage], y: np.ndarray, scoped: bool = False) -> np.ndarray:
+    def spy(y: np.ndarray, targets: np.ndarray, scoped: bool = False) -> np.ndarray:
         seen.append(scoped)
-        return label_head_rows(rows, y, scoped)
+        return label_head_rows(y, targets, scoped)
 
     model = transformer.TransformerClassifier(
         base_model=str(base),

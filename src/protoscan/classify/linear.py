@@ -149,11 +149,12 @@ class LinearClassifier(BaseClassifier):
 
         features, head = (step for _, step in pipeline.steps)
         matrix = features.fit_transform(texts)
-        rows = label_head_rows(passages, y, self.scope_in_label_head)
+        targets = stance_targets(passages)
+        rows = label_head_rows(y, targets, self.scope_in_label_head)
         head.fit(matrix[rows], y[rows])
         return LogisticRegression(
             C=self.stance_C, class_weight=self.class_weight, max_iter=3000
-        ).fit(matrix, stance_targets(passages))
+        ).fit(matrix, targets)
 
     def stance_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities over ``STANCES`` (stance-aware models only)."""

@@ -72,13 +72,14 @@ def stance_targets(
 
 
 def label_head_rows(
-    passages: Sequence[CorpusPassage], y: np.ndarray, scope_in_label_head: bool = False
+    y: np.ndarray, targets: np.ndarray, scope_in_label_head: bool = False
 ) -> np.ndarray:
     """The rows that teach the label head: the findings, and with ``scope_in_label_head`` the
-    criticism outside the labels (label-free rows the head learns to leave unlabelled)."""
+    criticism outside the labels (label-free rows the head learns to leave unlabelled).
+    ``targets`` are the rows' :func:`stance_targets`, which the stance head trains on."""
     rows = y.any(axis=1)
     if scope_in_label_head:
-        rows |= stance_targets(passages) == STANCES.index(OUT_OF_SCOPE)
+        rows |= targets == STANCES.index(OUT_OF_SCOPE)
     return rows
 
 

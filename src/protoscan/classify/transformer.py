@@ -222,8 +222,9 @@ class TransformerClassifier(BaseClassifier):
                 ]
             ]
         )
+        targets = stance_targets(passages)
         label_rows = (
-            label_head_rows(passages, y, self.scope_in_label_head)
+            label_head_rows(y, targets, self.scope_in_label_head)
             if self.stance_head
             else np.ones(len(y), dtype=bool)
         )
@@ -235,7 +236,7 @@ class TransformerClassifier(BaseClassifier):
             pos_weight = pos_weight.to(self.device_)
         loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
         n_labels = len(self.labels_)
-        stance = torch.tensor(stance_targets(passages), device=self.device_)
+        stance = torch.tensor(targets, device=self.device_)
         stance_loss = torch.nn.CrossEntropyLoss()
         steps_per_epoch = math.ceil(len(texts) / self.batch_size)
         total = steps_per_epoch * self.epochs
