@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -139,17 +140,22 @@ def test_frozen_layers_and_embeddings_do_not_move(tiny_base: Path) -> None:
     assert any(k.startswith("bert.encoder.layer.1.") for k in moved), moved
 
 
-def _fitted(base: Path, seed: int, data_seed: int) -> TransformerClassifier:
+def _fitted(
+    base: Path, *, with_dev: bool = False, raw: list[dict[str, Any]] | None = None, **params: Any
+) -> TransformerClassifier:
+    """A two-epoch run on the sample passages (half of them as dev with ``with_dev``); ``raw``
+    collects the training weights after each epoch."""
     model = TransformerClassifier(
-        base_model=str(base),
-        epochs=2,
-        batch_size=4,
-        max_length=48,
-        freeze_layers=1,
-        seed=seed,
-        data_seed=data_seed,
+        base_model=str(base), epochs=2, batch_size=4, max_length=48, freeze_layers=1, **params
     )
-    return model.fit(sample_passages())
+    if raw is not None:
+        model.on_progress = lambda info: raw.append(
+            {k: v.clone() for k, v in model.model_.state_dict().items()}
+        )
+    passages = sample_passages()
+    if with_dev:
+        return model.fit(passages[::2], passages[1::2])
+    return model.fit(passages)
 
 
 def test_data_seed_changes_the_batch_order_only(
@@ -157,7 +163,7 @@ def test_data_seed_changes_the_batch_order_only(
 ) -> None:
     """``seed`` sets the head's initialisation; ``data_seed`` only reorders the batches."""
     models = {
-        name: _fitted(tiny_base, *seeds)
+        name: _fitted(tiny_base, seed=seeds[0], data_seed=seeds[1])
         for name, seeds in {"a": (5, 1), "again": (5, 1), "b": (5, 2)}.items()
     }
     a, again, b = (models[k].model_.state_dict() for k in ("a", "again", "b"))
@@ -169,8 +175,40 @@ def test_data_seed_changes_the_batch_order_only(
     # With no batches at all, each model keeps the weights it started from.
     monkeypatch.setattr(TransformerClassifier, "_batches", lambda self, lengths, rng: [])
     start = {
-        name: _fitted(tiny_base, *seeds).model_.state_dict()
+        name: _fitted(tiny_base, seed=seeds[0], data_seed=seeds[1]).model_.state_dict()
         for name, seeds in {"a": (5, 1), "b": (5, 2), "other": (6, 1)}.items()
     }
     assert all(torch.equal(start["a"][k], start["b"][k]) for k in start["a"])
     assert any(not torch.equal(start["a"][k], start["other"][k]) for k in start["a"])
+
+
+def test_ema_keeps_the_average_and_leaves_the_run_itself_unchanged(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    raw_plain: list[dict[str, Any]] = []
+    raw_averaged: list[dict[str, Any]] = []
+    plain = _fitted(tiny_base, with_dev=True, raw=raw_plain)
+    averaged = _fitted(tiny_base, with_dev=True, raw=raw_averaged, ema_decay=0.5)
+    # The average is only watched: the training weights take the same path as without it.
+    assert len(raw_plain) == len(raw_averaged) == 2
+    for before, after in zip(raw_plain, raw_averaged, strict=True):
+        assert all(torch.equal(before[k], after[k]) for k in before)
+    assert [e["dev_core_macro_f1_raw"] for e in averaged.history_] == [
+        e["dev_core_macro_f1"] for e in plain.history_
+    ]
+    a, b = plain.model_.state_dict(), averaged.model_.state_dict()
+    changed = [k for k in a if not torch.equal(a[k], b[k])]
+    assert changed and not any("layer.0." in k or "embeddings" in k for k in changed)
+    # A decay near one keeps the average where it began, at the weights after the first step:
+    # what is kept is the average, not the last weights.
+    frozen = _fitted(tiny_base, with_dev=True, ema_decay=1 - 1e-9).model_.state_dict()
+    first = _fitted(tiny_base, with_dev=True, max_steps=1).model_.state_dict()
+    assert all(torch.allclose(frozen[k], first[k], atol=1e-7) for k in first)
+    assert not all(torch.allclose(frozen[k], a[k], atol=1e-7) for k in a)
+    averaged.save(tmp_path / "ema")
+    assert load_classifier(tmp_path / "ema").ema_decay == 0.5
+
+
+def test_ema_decay_outside_zero_to_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="ema_decay"):
+        TransformerClassifier(ema_decay=1.0)

@@ -11,7 +11,9 @@ label part with binary cross-entropy on findings only (and, with ``scope_in_labe
 criticism outside the labels), and a label's score is p(finding) · p(label | finding)
 (:mod:`protoscan.classify.stance`). ``freeze_layers`` keeps
 the embeddings and the lowest encoder layers fixed, so that back-propagation stops above
-them: what makes fine-tuning affordable on a CPU.
+them: what makes fine-tuning affordable on a CPU. With ``ema_decay`` the model kept is an
+exponential moving average of the weights along the run (``torch.optim.swa_utils``): the
+per-epoch dev check scores the average, and logs the raw weights' score beside it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def resolve_device(device: str = "auto") -> str:
     return device
 
 
+def _state_copy(model: Any) -> dict[str, Any]:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
 def _is_local(name: str) -> bool:
     return Path(name).exists() or name.startswith((".", "/")) or name.count("/") != 1
 
@@ -86,6 +92,7 @@ class TransformerClassifier(BaseClassifier):
         stance_head: bool = False,
         scope_in_label_head: bool = False,
         head_lr_multiplier: float = 1.0,
+        ema_decay: float | None = None,
         device: str = "auto",
         mixed_precision: bool = True,
         quantize: bool = False,
@@ -115,6 +122,9 @@ class TransformerClassifier(BaseClassifier):
         self.stance_head = stance_head
         self.scope_in_label_head = scope_in_label_head
         self.head_lr_multiplier = head_lr_multiplier
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ConfigError(f"ema_decay must lie strictly between 0 and 1, not {ema_decay}")
+        self.ema_decay = ema_decay
         self.device = device
         self.mixed_precision = mixed_precision
         self.quantize = quantize
@@ -141,6 +151,7 @@ class TransformerClassifier(BaseClassifier):
             "stance_head",
             "scope_in_label_head",
             "head_lr_multiplier",
+            "ema_decay",
             "mixed_precision",
         )
         return {**super().hyperparameters(), **{k: getattr(self, k) for k in keys}}
@@ -262,8 +273,18 @@ class TransformerClassifier(BaseClassifier):
         use_amp = self.mixed_precision and self.device_ == "cuda"
         amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+        ema = self._ema(model)
         dev_y = label_matrix(dev, self.labels_) if dev else None
+        dev_texts = [p.text for p in dev] if dev else []
         core = [i for i, label in enumerate(self.labels_) if label in CORE_LABELS]
+
+        def dev_score() -> float:
+            probs = self._predict_proba(dev_texts)[:, core]
+            # Scored at the thresholds the final model will get (tuned on dev): early
+            # epochs are often all below 0.5, and a 0.5 cut would stop training there.
+            tuned = tune_thresholds(probs, dev_y[:, core], self.threshold)
+            return float(f1_scores(probs >= tuned[None, :], dev_y[:, core]).mean())
+
         best_score, best_state, stale, step = -1.0, None, 0, 0
         self.history_: list[dict[str, Any]] = []
         for epoch in range(self.epochs):
@@ -291,6 +312,8 @@ class TransformerClassifier(BaseClassifier):
                 scaler.step(optimizer)
                 scaler.update()
                 schedule.step()
+                if ema is not None:
+                    ema.update_parameters(model)
                 epoch_loss += float(loss.detach()) * len(idx)
                 step += 1
                 if step >= total:
@@ -302,20 +325,18 @@ class TransformerClassifier(BaseClassifier):
                 "seconds": round(time.perf_counter() - started, 1),
             }
             if dev_y is not None:
-                probs = self._predict_proba([p.text for p in dev])[:, core]
-                # Scored at the thresholds the final model will get (tuned on dev): early
-                # epochs are often all below 0.5, and a 0.5 cut would stop training there.
-                tuned = tune_thresholds(probs, dev_y[:, core], self.threshold)
-                info["dev_core_macro_f1"] = float(
-                    f1_scores(probs >= tuned[None, :], dev_y[:, core]).mean()
-                )
+                if ema is not None:
+                    info["dev_core_macro_f1_raw"] = dev_score()
+                    raw_state = _state_copy(model)
+                    model.load_state_dict(ema.module.state_dict())
+                info["dev_core_macro_f1"] = dev_score()
                 if info["dev_core_macro_f1"] > best_score + 1e-6:
                     best_score, stale = info["dev_core_macro_f1"], 0
-                    best_state = {
-                        k: v.detach().cpu().clone() for k, v in model.state_dict().items()
-                    }
+                    best_state = _state_copy(model)
                 else:
                     stale += 1
+                if ema is not None:
+                    model.load_state_dict(raw_state)
             self.history_.append(info)
             logger.info("epoch %s", info)
             if self.on_progress:
@@ -324,7 +345,18 @@ class TransformerClassifier(BaseClassifier):
                 break
         if best_state is not None:
             model.load_state_dict(best_state)
+        elif ema is not None:
+            model.load_state_dict(ema.module.state_dict())
         model.eval()
+
+    def _ema(self, model: Any) -> Any:
+        """The moving average of ``model``'s parameters, or None without ema_decay. Buffers
+        (position ids) are constants and are left out: an average would round integers."""
+        if self.ema_decay is None:
+            return None
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(self.ema_decay))
 
     # -- inference --------------------------------------------------------------------------
     def _encode(self, texts: list[str]) -> dict[str, Any]:
