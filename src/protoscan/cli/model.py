@@ -121,6 +121,15 @@ def evaluate(
             "in the model directory (`trends --error-rates documents`).",
         ),
     ] = None,
+    label_free: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--label-free",
+            help="Real documents that hold no finding (statutes, for example), files or "
+            "folders; repeat for several: the share of their passages given a label, with "
+            "--model or --compare (evaluation only: never train or tune on them).",
+        ),
+    ] = None,
 ) -> None:
     """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
 
@@ -130,6 +139,9 @@ def evaluate(
 
     With --real FILE: sensitivity and specificity per label at the model's thresholds on real
     hand-labelled sentences (ambiguous rows left out), stored in the model directory.
+
+    With --label-free PATH: the share of passages of text without findings that the model
+    gives a label (with --compare: both models and B − A with a paired-bootstrap interval).
     """
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
@@ -140,11 +152,14 @@ def evaluate(
         _evaluate_real(real, model, interval, as_json)
     if documents is not None:
         _evaluate_documents(documents, model, interval, as_json)
-    if not data and (real is not None or documents is not None):
+    if label_free:
+        _evaluate_label_free(label_free, compare or (model,), interval, as_json)
+    if not data and (real is not None or documents is not None or label_free):
         return
     if not data:
         raise typer.BadParameter(
-            "give --data FILE (or --real FILE / --documents DIR)", param_hint="--data"
+            "give --data FILE (or --real FILE / --documents DIR / --label-free PATH)",
+            param_hint="--data",
         )
     passages = load_passages(data, split=split)
     described = data_description(tuple(data))
@@ -260,6 +275,60 @@ def _evaluate_documents(folder: Path, model: Path, interval: str, as_json: bool)
     err_console.print(
         f"document-level error rates → {escape(str(path))} and the model card", highlight=False
     )
+
+
+def _evaluate_label_free(
+    paths: list[Path], models: tuple[Path, ...], interval: str, as_json: bool
+) -> None:
+    """``evaluate --label-free``: how often one model, or each of two, flags text without
+    findings."""
+    from protoscan.classify.model_dir import load_classifier
+    from protoscan.training.label_free import compare_flag_rates, flag_rate, read_label_free
+
+    _check_interval(interval)
+    texts = read_label_free(paths)
+    classifiers = [load_classifier(m) for m in models]
+    if len(classifiers) == 2:
+        result = compare_flag_rates(texts, *classifiers, method=interval)
+        blocks = [result["a"], result["b"]]
+    else:
+        result = flag_rate(texts, classifiers[0], method=interval)
+        blocks = [result]
+    if as_json:
+        typer.echo(json.dumps({"label_free": result}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Passages of text without findings given a label")
+    table.add_column("document")
+    table.add_column("passages", justify="right")
+    for name in ("flagged A", "flagged B") if len(blocks) == 2 else ("flagged",):
+        table.add_column(name, justify="right")
+    for i, doc in enumerate(blocks[0]["documents"]):
+        table.add_row(
+            escape(doc["document"]),
+            str(doc["passages"]),
+            *(str(block["documents"][i]["flagged"]) for block in blocks),
+        )
+    table.add_row(
+        "[bold]all[/]",
+        str(blocks[0]["passages"]),
+        *(
+            f"{b['flagged']} ({100 * b['flag_rate']:.2f} %, "
+            f"{100 * b['ci_low']:.2f}–{100 * b['ci_high']:.2f})"
+            for b in blocks
+        ),
+    )
+    names = " vs ".join(f"{tag} = {m}" for tag, m in zip("AB", models, strict=False))
+    table.caption = escape(
+        (names if len(models) == 2 else str(models[0])) + f"; {interval} 95 % intervals"
+    )
+    console.print(table)
+    if len(blocks) == 2:
+        d = result["difference"]
+        console.print(
+            f"flag rate B − A {100 * d['difference']:+.2f} points, paired bootstrap 95 % CI "
+            f"[{100 * d['ci_low']:+.2f}, {100 * d['ci_high']:+.2f}]",
+            highlight=False,
+        )
 
 
 def _accuracy_output(block: dict[str, Any], title: str, as_json: bool) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "FINDING_FIGURES",
     "Comparison",
     "Evaluation",
+    "bootstrap_differences",
     "compare_predictions",
     "document_accuracy",
     "evaluate_predictions",
@@ -218,7 +219,7 @@ def finding_figures(gold: np.ndarray, probs: np.ndarray, pred: np.ndarray) -> di
     }
 
 
-def _bootstrap_differences(
+def bootstrap_differences(
     figures: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     n: int,
     *,
@@ -266,7 +267,7 @@ def paired_bootstrap(
         supported = g.any(axis=0)
         return np.array([f1_scores(pred, g)[supported].mean() if supported.any() else 0.0])
 
-    [result] = _bootstrap_differences(
+    [result] = bootstrap_differences(
         lambda idx: (macro(pred_a[idx], gold[idx]), macro(pred_b[idx], gold[idx])),
         len(gold),
         n_resamples=n_resamples,
@@ -294,7 +295,7 @@ def paired_bootstrap_findings(
 
         return row(*a), row(*b)
 
-    results = _bootstrap_differences(figures, len(gold), n_resamples=n_resamples, seed=seed)
+    results = bootstrap_differences(figures, len(gold), n_resamples=n_resamples, seed=seed)
     return dict(zip(FINDING_FIGURES, results, strict=True))
 
 
