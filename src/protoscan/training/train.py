@@ -67,6 +67,9 @@ class TrainConfig:
     runs_dir: Path = Path("models/runs")
     params: dict[str, Any] = field(default_factory=dict)
     evaluate_real_dev: bool = True
+    #: Whole-document corpus files (paths or globs) whose dev rows set one offset added to
+    #: every tuned threshold (``protoscan.training.operating_point``); empty: no offset.
+    operating_data: tuple[str, ...] = ()
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -75,7 +78,16 @@ class TrainConfig:
             raise ConfigError(f"`name` must be a plain word; got {self.name!r}")
 
 
-_KEYS = {"name", "backend", "data", "output", "runs_dir", "params", "evaluate_real_dev"}
+_KEYS = {
+    "name",
+    "backend",
+    "data",
+    "output",
+    "runs_dir",
+    "params",
+    "evaluate_real_dev",
+    "operating_data",
+}
 
 
 def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> TrainConfig:
@@ -107,8 +119,17 @@ def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> Tr
         runs_dir=Path(raw.get("runs_dir", "models/runs")),
         params=dict(raw.get("params", {})),
         evaluate_real_dev=bool(raw.get("evaluate_real_dev", True)),
+        operating_data=_patterns(raw.get("operating_data", []), path),
         source=path,
     )
+
+
+def _patterns(value: Any, path: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{path}: `operating_data` must be a list of paths or globs")
+    return tuple(value)
 
 
 def _data_paths(value: str | list[str]) -> Path | tuple[Path, ...]:
@@ -174,6 +195,15 @@ def train(
     classifier = _build(config)
     started = time.perf_counter()
     classifier.fit(splits["train"], splits["dev"] or None)
+    operating_point = None
+    if config.operating_data:
+        from protoscan.training.operating_point import operating_rows, set_operating_point
+
+        rows = operating_rows(config.operating_data)
+        operating_point = {
+            "data": list(config.operating_data),
+            **set_operating_point(classifier, rows),
+        }
     seconds = time.perf_counter() - started
 
     def score(items: list[CorpusPassage]) -> Evaluation:
@@ -196,6 +226,7 @@ def train(
             "label_counts": {
                 label: sum(label in p.labels for p in splits["train"]) for label in ALL_LABELS
             },
+            **({"operating_point": operating_point} if operating_point else {}),
         },
     }
     classifier.save(run_dir)
