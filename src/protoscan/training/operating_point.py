@@ -37,7 +37,8 @@ def tune_offset(
     Args:
         probs: Scores ``(n, labels)``; gold: boolean ``(n, labels)``.
         thresholds: The dev-tuned thresholds the offset is added to.
-        columns: The labels whose macro-F1 counts (those with a positive in ``gold``).
+        columns: The labels whose macro-F1 counts; those without a positive in ``gold``
+            are left out.
 
     Example:
         >>> probs = np.array([[0.9], [0.62], [0.55], [0.2]])
