@@ -74,13 +74,11 @@ def _block(
 
     flagged = flags.any(axis=1)
     low, high = binomial_interval(int(flagged.sum()), len(flagged), method=method)
-    documents, start = [], 0
-    for text in texts:
-        part = flagged[start : start + len(text.passages)]
-        documents.append(
-            {"document": text.name, "passages": int(part.size), "flagged": int(part.sum())}
-        )
-        start += len(text.passages)
+    parts = np.split(flagged, np.cumsum([len(t.passages) for t in texts])[:-1])
+    documents = [
+        {"document": text.name, "passages": int(part.size), "flagged": int(part.sum())}
+        for text, part in zip(texts, parts, strict=True)
+    ]
     return {
         "passages": int(flagged.size),
         "flagged": int(flagged.sum()),

@@ -51,14 +51,13 @@ def tune_offset(
     supported = [j for j in columns if gold[:, j].any()]
     if not supported:
         return 0.0, float("nan")
-    best: tuple[float, float] | None = None
+    best, best_f1 = 0.0, -1.0
     for offset in sorted(OFFSET_GRID, key=abs):
         pred = probs >= np.clip(thresholds + offset, 0.0, 1.0)
         f1 = float(f1_scores(pred, gold)[supported].mean())
-        if best is None or f1 > best[1] + 1e-9:
-            best = (float(offset), f1)
-    assert best is not None
-    return best
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(offset), f1
+    return best, best_f1
 
 
 def operating_rows(patterns: Sequence[str]) -> list[CorpusPassage]:
@@ -87,7 +86,7 @@ def set_operating_point(classifier: Any, rows: Sequence[CorpusPassage]) -> dict[
     labels = list(classifier.labels_)
     gold = label_matrix(rows, labels)
     probs = np.asarray(classifier.predict_proba([p.text for p in rows]))
-    columns = [labels.index(label) for label in CORE_LABELS if label in labels]
+    columns = [j for j, label in enumerate(labels) if label in CORE_LABELS]
     before = np.asarray(classifier.thresholds_, dtype=np.float64)
     offset, f1 = tune_offset(probs, gold, before, columns)
     classifier.thresholds_ = np.clip(before + offset, 0.0, 1.0)
