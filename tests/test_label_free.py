@@ -103,6 +103,15 @@ def test_cli_reports_one_model_and_refuses_a_missing_path(
     assert result.exit_code != 0 and "nope" in result.output + result.stderr
 
 
+def test_json_with_two_modes_is_refused(model_dir: Path, statutes: Path, tmp_path: Path) -> None:
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"id": "a", "text": "Ett dokument.", "labels": []}\n', encoding="utf-8")
+    modes = ["--label-free", str(statutes), "--data", str(data)]
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(model_dir), *modes, "--json"])
+    assert result.exit_code == 2
+    assert "one JSON document" in result.output + result.stderr
+
+
 def test_cli_compare_prints_both_models(model_dir: Path, statutes: Path) -> None:
     result = CliRunner().invoke(
         app,

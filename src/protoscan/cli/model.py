@@ -148,6 +148,22 @@ def evaluate(
     from protoscan.training.evaluate import evaluate_predictions, plot_pr_curves
     from protoscan.training.train import data_description
 
+    modes = [
+        name
+        for name, given in (
+            ("--data", data),
+            ("--real", real is not None),
+            ("--documents", documents is not None),
+            ("--label-free", label_free),
+        )
+        if given
+    ]
+    if as_json and len(modes) > 1:
+        # One JSON document per run, so that the output parses as JSON.
+        raise typer.BadParameter(
+            f"--json prints one JSON document: give one of {', '.join(modes)} per run",
+            param_hint="--json",
+        )
     if real is not None:
         _evaluate_real(real, model, interval, as_json)
     if documents is not None:
