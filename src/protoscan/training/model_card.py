@@ -80,6 +80,16 @@ def _error_rates(block: dict[str, Any] | None) -> list[str]:
     return rows
 
 
+def _copies_line(copies: dict[str, Any] | None) -> list[str]:
+    if not copies:
+        return []
+    files = ", ".join(f"`{pattern}` × {times}" for pattern, times in copies["files"].items())
+    return [
+        f"- Train rows seen more than once per epoch: {files} "
+        f"({copies['rows_added']} copies, counted in the train passages)"
+    ]
+
+
 def render_model_card(path: Path) -> str:
     config = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
     metrics_file = path / METRICS_NAME
@@ -103,6 +113,7 @@ def render_model_card(path: Path) -> str:
         f"- Training data: `{training.get('data')}`, sha256 `{training.get('data_sha256')}`; "
         f"{training.get('n_train')} train / {training.get('n_dev')} dev / "
         f"{training.get('n_test')} test passages; fitted in {training.get('seconds')} s",
+        *_copies_line(training.get("train_copies")),
         f"- Versions: {', '.join(f'{k} {v}' for k, v in config.get('versions', {}).items())}",
         "",
         "## What this model is",

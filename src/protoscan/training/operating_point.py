@@ -12,9 +12,7 @@ offset in absolute value on ties.
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,14 +66,9 @@ def operating_rows(patterns: Sequence[str]) -> list[CorpusPassage]:
         ConfigError: A pattern matches no file, or the files hold no dev row.
     """
     from protoscan.corpus.schema import load_passages
+    from protoscan.training.train_copies import match_files
 
-    files: list[Path] = []
-    for pattern in patterns:
-        matched = [Path(name) for name in sorted(glob.glob(pattern))]
-        if not matched:
-            raise ConfigError(f"operating_data: {pattern!r} matches no file")
-        files.extend(matched)
-    rows = load_passages(files, split="dev")
+    rows = load_passages(match_files(patterns, "operating_data"), split="dev")
     if not rows:
         raise ConfigError(f"operating_data: no dev rows in {', '.join(patterns)}")
     return rows

@@ -23,6 +23,7 @@ from protoscan.corpus.schema import CorpusPassage, load_passages
 from protoscan.errors import ConfigError
 from protoscan.labels import ALL_LABELS
 from protoscan.training.evaluate import Evaluation, evaluate_predictions
+from protoscan.training.train_copies import parse_train_copies, with_copies
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,6 +71,9 @@ class TrainConfig:
     #: Whole-document corpus files (paths or globs) whose dev rows set one offset added to
     #: every tuned threshold (``protoscan.training.operating_point``); empty: no offset.
     operating_data: tuple[str, ...] = ()
+    #: Corpus file pattern → how many times its train rows are seen per epoch
+    #: (``protoscan.training.train_copies``); empty: each row once.
+    train_copies: dict[str, int] = field(default_factory=dict)
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -87,6 +91,7 @@ _KEYS = {
     "params",
     "evaluate_real_dev",
     "operating_data",
+    "train_copies",
 }
 
 
@@ -120,6 +125,7 @@ def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> Tr
         params=dict(raw.get("params", {})),
         evaluate_real_dev=bool(raw.get("evaluate_real_dev", True)),
         operating_data=_patterns(raw.get("operating_data", []), path),
+        train_copies=parse_train_copies(raw.get("train_copies", {}), path),
         source=path,
     )
 
@@ -192,6 +198,10 @@ def train(
     splits = {s: [p for p in corpus if p.split == s] for s in ("train", "dev", "test")}
     if not splits["train"]:
         raise ConfigError(f"{config.data}: no passages with split 'train'; assign splits first")
+    copies = None
+    if config.train_copies:
+        splits["train"], added = with_copies(splits["train"], config.train_copies)
+        copies = {"files": config.train_copies, "rows_added": added}
     classifier = _build(config)
     started = time.perf_counter()
     classifier.fit(splits["train"], splits["dev"] or None)
@@ -226,6 +236,7 @@ def train(
             "label_counts": {
                 label: sum(label in p.labels for p in splits["train"]) for label in ALL_LABELS
             },
+            **({"train_copies": copies} if copies else {}),
             **({"operating_point": operating_point} if operating_point else {}),
         },
     }
