@@ -170,7 +170,7 @@ def evaluate(
         _evaluate_documents(documents, model, interval, as_json)
     if label_free:
         _evaluate_label_free(label_free, compare or (model,), interval, as_json)
-    if not data and (real is not None or documents is not None or label_free):
+    if modes and not data:
         return
     if not data:
         raise typer.BadParameter(
