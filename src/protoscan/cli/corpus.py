@@ -107,6 +107,52 @@ def stats(
         console.print(_stance_table(result["labels_by_stance"]))
 
 
+@corpus_app.command()
+def cues(
+    paths: CorpusPaths = None,
+    min_rows: Annotated[
+        int, typer.Option(min=1, help="Count a phrase only if this many rows hold it.")
+    ] = 150,
+    max_words: Annotated[int, typer.Option(min=1, max=4, help="Longest phrase, in words.")] = 2,
+    top: Annotated[int, typer.Option(min=1, help="Phrases shown at each end.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Phrase shortcuts: the phrases whose rows are most often findings, and most often
+    label-free, against the corpus's share of rows with a label."""
+    from dataclasses import asdict
+
+    from protoscan.corpus.cues import phrase_cues
+    from protoscan.corpus.schema import load_passages
+
+    result = phrase_cues(
+        load_passages(_corpora(paths)), min_rows=min_rows, max_words=max_words, top=top
+    )
+    if as_json:
+        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"{result.rows} rows, {result.finding_share:.0%} with a label; "
+        + (
+            f"phrases held by at least {min_rows} rows:"
+            if result.findings
+            else f"no phrase is held by {min_rows} rows"
+        )
+    )
+    for title, found in (
+        ("most often in rows with a label", result.findings),
+        ("most often in label-free rows", result.label_free),
+    ):
+        if not found:
+            continue
+        table = Table(title=title)
+        table.add_column("phrase")
+        table.add_column("rows", justify="right")
+        table.add_column("with a label", justify="right")
+        for cue in found:
+            table.add_row(escape(cue.phrase), str(cue.rows), f"{cue.finding_share:.0%}")
+        console.print(table)
+
+
 def _stance_table(by_stance: dict[str, dict[str, int]]) -> Table:
     from protoscan.labels import ALL_LABELS
 
