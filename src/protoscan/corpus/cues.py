@@ -51,7 +51,7 @@ def phrase_cues(
         binary=True,
     )
     try:
-        counts = vectorizer.fit_transform([p.text for p in passages]).tocsc()
+        counts = vectorizer.fit_transform([p.text for p in passages])
     except ValueError:  # no phrase in min_rows rows (or no rows at all)
         return PhraseCues(len(passages), base, (), ())
     rows = np.asarray(counts.sum(axis=0)).ravel()
