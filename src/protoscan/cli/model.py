@@ -130,6 +130,15 @@ def evaluate(
             "--model or --compare (evaluation only: never train or tune on them).",
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="With --data: finding AP, label-free FP and any-label recall per value of a "
+            "row field (authority, genre, voice, stance, source: by web site, split); counts "
+            "and figures only, no rows. Groups with few rows say little.",
+        ),
+    ] = None,
 ) -> None:
     """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
 
@@ -142,6 +151,9 @@ def evaluate(
 
     With --label-free PATH: the share of passages of text without findings that the model
     gives a label (with --compare: both models and B − A with a paired-bootstrap interval).
+
+    With --by FIELD (and --data): the finding figures per group of rows, for example per
+    authority, to see where a model falls short.
     """
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
@@ -158,6 +170,8 @@ def evaluate(
         )
         if given
     ]
+    if by is not None:
+        _check_breakdown(by, data)
     if as_json and len(modes) > 1:
         # One JSON document per run, so that the output parses as JSON.
         raise typer.BadParameter(
@@ -190,20 +204,31 @@ def evaluate(
             described + (f" (split {split})" if split else ""),
             report,
             as_json,
+            by,
         )
         return
     classifier = load_classifier(model)
     probs = classifier.predict_proba([p.text for p in passages])
     result = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
+    breakdown = (
+        None
+        if by is None
+        else _breakdown(
+            passages, by, classifier.labels_, {"model": (probs, classifier.thresholds_)}
+        )
+    )
     if report is not None:
         report.mkdir(parents=True, exist_ok=True)
         result.write_json(report / "metrics.json")
         plot_pr_curves(passages, probs, classifier.labels_, report)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        payload = result.to_dict() | ({"by": breakdown} if breakdown else {})
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     title = f"{model} on {described}" + (f" (split: {split})" if split else "")
     console.print(evaluation_table(result.to_dict(), title))
+    if breakdown:
+        console.print(_breakdown_table(breakdown, (str(model),)))
     confusion = Table(title="Confusion summary (gold → wrongly predicted)")
     confusion.add_column("gold")
     confusion.add_column("also predicted (count)")
@@ -391,6 +416,7 @@ def _compare(
     where: str,
     report: Path | None,
     as_json: bool,
+    by: str | None = None,
 ) -> None:
     from protoscan.classify.model_dir import load_classifier
     from protoscan.labels import get_label
@@ -407,6 +433,10 @@ def _compare(
     (probs_a, thr_a), (probs_b, thr_b) = columns(model_a), columns(model_b)
     result = compare_predictions(passages, probs_a, thr_a, probs_b, thr_b, labels)
     payload = {"model_a": str(models[0]), "model_b": str(models[1]), **result.to_dict()}
+    if by is not None:
+        payload["by"] = _breakdown(
+            passages, by, labels, {"a": (probs_a, thr_a), "b": (probs_b, thr_b)}
+        )
     if report is not None:
         report.mkdir(parents=True, exist_ok=True)
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
@@ -445,6 +475,8 @@ def _compare(
     )
     console.print(table)
     console.print(_findings_table(result.findings))
+    if by is not None:
+        console.print(_breakdown_table(payload["by"], tuple(str(m) for m in models)))
     console.print(
         f"[bold]{result.n_disagreements} passages decided differently[/] (only A right: "
         f"{result.a_only_correct}, only B right: {result.b_only_correct}); "
@@ -457,6 +489,72 @@ def _compare(
             f"(right: {mark}): {escape(row['text'][:200])}",
             highlight=False,
         )
+
+
+def _check_breakdown(by: str, data: list[Path] | None) -> None:
+    from protoscan.training.breakdown import BREAKDOWN_FIELDS
+
+    if by not in BREAKDOWN_FIELDS:
+        raise typer.BadParameter(
+            f"use one of {', '.join(BREAKDOWN_FIELDS)}; got {by!r}", param_hint="--by"
+        )
+    if not data:
+        raise typer.BadParameter(
+            "--by groups the rows of --data: give --data FILE", param_hint="--by"
+        )
+
+
+def _breakdown(
+    passages: list[Any],
+    by: str,
+    labels: tuple[str, ...],
+    models: dict[str, tuple[Any, Any]],
+) -> dict[str, Any]:
+    """``--by``: the finding figures per group, for each model (``name → (probs,
+    thresholds)``)."""
+    from protoscan.corpus.schema import label_matrix
+    from protoscan.training.breakdown import figures_by
+
+    gold = label_matrix(passages, labels).astype(bool)
+    predicted = {name: (probs, probs >= thr[None, :]) for name, (probs, thr) in models.items()}
+    return {
+        "field": by,
+        "models": list(models),
+        "groups": figures_by(passages, by, gold, predicted),
+    }
+
+
+def _breakdown_table(breakdown: dict[str, Any], models: tuple[str, ...]) -> Table:
+    """One row per group; with two models each figure shows A → B."""
+    table = Table(title=f"Finding figures by {breakdown['field']}")
+    table.add_column(breakdown["field"], overflow="fold")
+    for column in ("rows", "labelled", *(r[0] for r in _FINDING_ROWS)):
+        table.add_column(column, justify="right", no_wrap=True)
+
+    def shown(value: float | None, share: bool) -> str:
+        if value is None:
+            return "–"
+        return f"{100 * value:.1f} %" if share else f"{value:.3f}"
+
+    for group in breakdown["groups"]:
+        table.add_row(
+            escape(group["group"]),
+            str(group["rows"]),
+            str(group["with_label"]),
+            *(
+                " → ".join(shown(group[name][key], share) for name in breakdown["models"])
+                for _, key, share in _FINDING_ROWS
+            ),
+        )
+    table.caption = escape(
+        (
+            "A = " + models[0] + ", B = " + models[1] + "; each figure A → B. "
+            if len(models) == 2
+            else ""
+        )
+        + "Groups with few rows, or few with a label, say little."
+    )
+    return table
 
 
 #: Finding figures as the comparison table shows them: name, and whether they are shares.
