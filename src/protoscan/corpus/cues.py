@@ -1,8 +1,8 @@
 """Phrase shortcuts: word n-grams whose rows are almost all findings, or almost all label-free.
 
 A phrase that nearly always marks a finding in the corpus can be learnt in place of the stance
-(corpus v8 was written to break such phrases; README, *Phrase shortcuts*). This count is how
-those phrases were found: it reads the corpus only.
+(corpora v8 and v9 were written to break such phrases; README, *Phrase shortcuts* and *A
+second cue round*). This count is how those phrases were found: it reads the corpus only.
 """
 
 from __future__ import annotations
