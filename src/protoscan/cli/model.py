@@ -228,7 +228,7 @@ def evaluate(
     title = f"{model} on {described}" + (f" (split: {split})" if split else "")
     console.print(evaluation_table(result.to_dict(), title))
     if breakdown:
-        console.print(_breakdown_table(breakdown, (str(model),)))
+        console.print(_breakdown_table(breakdown))
     confusion = Table(title="Confusion summary (gold → wrongly predicted)")
     confusion.add_column("gold")
     confusion.add_column("also predicted (count)")
@@ -476,7 +476,7 @@ def _compare(
     console.print(table)
     console.print(_findings_table(result.findings))
     if by is not None:
-        console.print(_breakdown_table(payload["by"], tuple(str(m) for m in models)))
+        console.print(_breakdown_table(payload["by"], compared=models))
     console.print(
         f"[bold]{result.n_disagreements} passages decided differently[/] (only A right: "
         f"{result.a_only_correct}, only B right: {result.b_only_correct}); "
@@ -524,37 +524,34 @@ def _breakdown(
     }
 
 
-def _breakdown_table(breakdown: dict[str, Any], models: tuple[str, ...]) -> Table:
-    """One row per group; with two models each figure shows A → B."""
+def _breakdown_table(breakdown: dict[str, Any], compared: tuple[Path, Path] | None = None) -> Table:
+    """One row per group; with the two ``compared`` models each figure shows A → B."""
     table = Table(title=f"Finding figures by {breakdown['field']}")
     table.add_column(breakdown["field"], overflow="fold")
     for column in ("rows", "labelled", *(r[0] for r in _FINDING_ROWS)):
         table.add_column(column, justify="right", no_wrap=True)
-
-    def shown(value: float | None, share: bool) -> str:
-        if value is None:
-            return "–"
-        return f"{100 * value:.1f} %" if share else f"{value:.3f}"
-
     for group in breakdown["groups"]:
         table.add_row(
             escape(group["group"]),
             str(group["rows"]),
             str(group["with_label"]),
             *(
-                " → ".join(shown(group[name][key], share) for name in breakdown["models"])
+                " → ".join(_figure_text(group[name][key], share) for name in breakdown["models"])
                 for _, key, share in _FINDING_ROWS
             ),
         )
     table.caption = escape(
-        (
-            "A = " + models[0] + ", B = " + models[1] + "; each figure A → B. "
-            if len(models) == 2
-            else ""
-        )
+        (f"A = {compared[0]}, B = {compared[1]}; each figure A → B. " if compared else "")
         + "Groups with few rows, or few with a label, say little."
     )
     return table
+
+
+def _figure_text(value: float | None, share: bool) -> str:
+    """A finding figure as the tables show it: shares in per cent, AP to three places."""
+    if value is None:
+        return "–"
+    return f"{100 * value:.1f} %" if share else f"{value:.3f}"
 
 
 #: Finding figures as the comparison table shows them: name, and whether they are shares.
@@ -573,12 +570,12 @@ def _findings_table(findings: dict[str, dict[str, float]]) -> Table:
         table.add_column(column, justify="left" if column == "figure" else "right")
     for title, key, share in _FINDING_ROWS:
         row = findings[key]
-        scale, unit, points = (100, " %", " pt") if share else (1, "", "")
+        scale, points = (100, " pt") if share else (1, "")
         digits = 1 if share else 3
         table.add_row(
             title,
-            f"{scale * row['a']:.{digits}f}{unit}",
-            f"{scale * row['b']:.{digits}f}{unit}",
+            _figure_text(row["a"], share),
+            _figure_text(row["b"], share),
             f"{scale * row['difference']:+.{digits}f}{points}",
             f"[{scale * row['ci_low']:+.{digits}f}, {scale * row['ci_high']:+.{digits}f}]",
         )

@@ -11,6 +11,7 @@ evaluation set can be shared without its sentences.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,12 +65,12 @@ def figures_by(
     keys = np.array([group_of(p, field) for p in passages], dtype=object)
     labelled = gold.any(axis=1)
     groups = []
-    for key in sorted(set(keys), key=lambda k: (-int((keys == k).sum()), k)):
+    for key, count in sorted(Counter(keys.tolist()).items(), key=lambda kc: (-kc[1], kc[0])):
         rows = keys == key
         groups.append(
             {
                 "group": key,
-                "rows": int(rows.sum()),
+                "rows": count,
                 "with_label": int(labelled[rows].sum()),
                 **{
                     name: _finite(finding_figures(gold[rows], probs[rows], pred[rows]))
