@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -150,3 +152,75 @@ def test_cli_learning_curve(tmp_path: Path) -> None:
     bad = runner.invoke(app, [*args[:3], "--fractions", "half", "--out", str(out)])
     assert bad.exit_code == 1
     assert "--fractions" in bad.stderr
+
+
+def test_learning_curve_scores_every_fit_on_an_evaluation_set(tmp_path: Path) -> None:
+    from protoscan.classify.model_dir import classifier_class
+    from protoscan.corpus.schema import label_matrix
+    from protoscan.training.evaluate import finding_figures
+
+    corpus = mini_corpus()
+    # an outside set: other documents of the same kind, no split, scored only
+    outside = [replace(p, id=f"x{p.id}", split=None) for p in mini_corpus(34)[-16:]]
+    config = tiny_config()
+    curve = learning_curve(
+        config,
+        fractions=(0.5, 1.0),
+        seeds=2,
+        passages=corpus,
+        evaluation=outside,
+        evaluation_name="outside.jsonl",
+    )
+    data = curve.to_dict()
+    assert data["evaluation"] == {"name": "outside.jsonl", "n": 16, "n_labelled": 8}
+    for point in data["points"]:
+        for name in ("finding_ap", "label_free_fp", "any_label_recall"):
+            figures = point["evaluation"][name]
+            assert len(figures["per_seed"]) == 2
+            assert all(0.0 <= v <= 1.0 for v in figures["per_seed"])
+            assert figures["mean"] == pytest.approx(np.mean(figures["per_seed"]))
+    # the full training split is one fit: its figures recomputed by hand
+    full = classifier_class("linear")(**config.params)
+    full.fit([p for p in corpus if p.split == "train"], [p for p in corpus if p.split == "dev"])
+    probs = full.predict_proba([p.text for p in outside])
+    gold = label_matrix(outside, full.labels_).astype(bool)
+    expected = finding_figures(gold, probs, probs >= full.thresholds_)
+    last = data["points"][-1]["evaluation"]
+    for name, value in expected.items():
+        assert last[name]["per_seed"] == [pytest.approx(value)] * 2
+    image, _ = write_learning_curve(curve, tmp_path / "curve.png")
+    assert image.is_file()
+    # without an evaluation set the data say so and the points carry no figures
+    plain = learning_curve(config, fractions=(1.0,), seeds=1, passages=corpus).to_dict()
+    assert plain["evaluation"] is None and "evaluation" not in plain["points"][0]
+
+
+def test_cli_learning_curve_with_an_evaluation_set(tmp_path: Path) -> None:
+    corpus = tmp_path / "passages"
+    corpus.mkdir()
+    write_passages(mini_corpus(), corpus / "mini.jsonl")
+    outside = tmp_path / "outside.jsonl"
+    write_passages([replace(p, split=None) for p in mini_corpus(34)[-16:]], outside)
+    recipe = tmp_path / "tiny.toml"
+    recipe.write_text(
+        f'name = "tiny"\nbackend = "linear"\ndata = "{corpus}"\nevaluate_real_dev = false\n'
+        "[params]\nmin_df = 1\nchar_ngrams = [3, 4]\n"
+    )
+    args = ["learning-curve", "--config", str(recipe), "--fractions", "1.0", "--seeds", "1"]
+    out = tmp_path / "lc.png"
+    result = runner.invoke(app, [*args, "--out", str(out), "--eval", str(outside), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["evaluation"]["n"] == 16
+    assert set(data["points"][0]["evaluation"]) == {
+        "finding_ap",
+        "label_free_fp",
+        "any_label_recall",
+    }
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    bad = runner.invoke(app, [*args, "--out", str(out), "--eval", str(empty)])
+    assert bad.exit_code != 0
+    assert "no unambiguous rows" in bad.stderr
+    missing = runner.invoke(app, [*args, "--out", str(out), "--eval", str(tmp_path / "no.jsonl")])
+    assert missing.exit_code == 2

@@ -22,7 +22,13 @@ from protoscan.training.evaluate import (
     finding_figures,
     paired_bootstrap_findings,
 )
-from protoscan.training.runs import check_promotion, list_runs, promote_run, same_model
+from protoscan.training.runs import (
+    check_promotion,
+    list_runs,
+    promote_run,
+    prune_runs,
+    same_model,
+)
 from protoscan.training.train import TrainConfig, train
 
 runner = CliRunner()
@@ -299,3 +305,78 @@ def test_real_sentences_can_be_left_out_of_every_run(
     classifier.save(model)
     metrics = training.describe_model(model, real)
     assert metrics["jo_ivo_dev"] is None
+
+
+def test_prune_keeps_the_newest_runs_of_each_recipe(models: dict[str, Path]) -> None:
+    runs, default = models["runs"], models["default"]
+    for stamp in ("20260103-000000", "20260104-000000", "20260105-000000"):
+        shutil.copytree(models["worse"], runs / f"{stamp}-worse")
+    shutil.copytree(models["worse"], runs / "members-by-name")  # a recipe's output
+    shutil.copytree(models["worse"], runs / ".pruning-20251231-000000-worse")  # interrupted
+    before = sorted(p.name for p in runs.iterdir())
+    planned = prune_runs(runs, keep=2, default=default, dry_run=True)
+    assert sorted(p.name for p in runs.iterdir()) == before  # a dry run removes nothing
+    assert [r.name for r in planned] == [
+        ".pruning-20251231-000000-worse",
+        "20260102-000000-worse",
+        "20260103-000000-worse",
+    ]
+    assert all(r.size_bytes > 0 for r in planned)
+    assert prune_runs(runs, keep=2, default=default) == planned
+    assert sorted(p.name for p in runs.iterdir()) == [
+        "20260101-000000-good",  # the only run of its recipe, and the default's twin
+        "20260104-000000-worse",
+        "20260105-000000-worse",
+        "members-by-name",
+        "not-a-model",
+    ]
+    # the default's twin is kept even when it is not among the newest
+    shutil.copytree(models["good"], runs / "20260106-000000-good")
+    removed = prune_runs(runs, keep=1, default=default)
+    assert [(r.name, r.recipe) for r in removed] == [("20260104-000000-worse", "worse")]
+    assert (runs / "20260101-000000-good").is_dir() and (runs / "20260106-000000-good").is_dir()
+    with pytest.raises(ProtoscanError, match="keep"):
+        prune_runs(runs, keep=0)
+
+
+def test_cli_models_prune(models: dict[str, Path]) -> None:
+    runs, default = models["runs"], models["default"]
+    args = ["models", "prune", "--runs", str(runs), "--default", str(default), "--keep", "1"]
+    shutil.copytree(models["worse"], runs / "20260103-000000-worse")
+    dry = runner.invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would remove 20260102-000000-worse" in dry.stderr
+    assert (runs / "20260102-000000-worse").is_dir()
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "removed 1 run(s)" in done.stderr
+    assert not (runs / "20260102-000000-worse").exists()
+    assert runner.invoke(app, [*args[:-1], "0"]).exit_code == 2
+    missing = runner.invoke(app, ["models", "prune", "--runs", str(runs / "nowhere")])
+    assert missing.exit_code == 1 and "no runs directory" in missing.stderr
+
+
+def test_cli_evaluate_figures_only_shows_no_row(
+    models: dict[str, Path], trained: Path, tmp_path: Path
+) -> None:
+    rows = [p for p in corpus_passages() if p.split == "test"]
+    base = ["evaluate", "--data", str(trained / "passages"), "--split", "test"]
+    compared = ["--compare", str(models["good"]), str(models["worse"])]
+
+    def leaked(text: str) -> list[str]:
+        return [p.id for p in rows if p.id in text or p.text[:40] in text]
+
+    # without the flag the rows are there (so the check below can fail)
+    assert leaked(runner.invoke(app, [*base, *compared]).stdout)
+    assert leaked(runner.invoke(app, [*base, "--model", str(models["worse"])]).stdout)
+    for how in (compared, ["--model", str(models["worse"])]):
+        report = tmp_path / f"report-{len(how)}"
+        for extra in ([], ["--json"], ["--by", "split", "--report", str(report)]):
+            result = runner.invoke(app, [*base, *how, *extra, "--figures-only"])
+            assert result.exit_code == 0, result.output
+            assert not leaked(result.stdout), (how, extra)
+        written = "".join(f.read_text() for f in report.glob("*.json"))
+        assert written and not leaked(written)
+    data = json.loads(runner.invoke(app, [*base, *compared, "--json", "--figures-only"]).stdout)
+    assert data["disagreements"] == [] and data["n_disagreements"] >= 3
+    assert data["a"]["worst_errors"] == [] == data["b"]["worst_errors"]

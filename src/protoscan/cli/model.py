@@ -139,6 +139,15 @@ def evaluate(
             "and figures only, no rows. Groups with few rows say little.",
         ),
     ] = None,
+    figures_only: Annotated[
+        bool,
+        typer.Option(
+            "--figures-only",
+            help="Counts and figures only: no row (worst errors, disagreements) in the "
+            "printout, --json or --report; for sets whose sentences must not be read, such "
+            "as real decisions.",
+        ),
+    ] = False,
 ) -> None:
     """Per-label precision/recall/F1, micro/macro F1, confusion summary and worst errors.
 
@@ -154,6 +163,8 @@ def evaluate(
 
     With --by FIELD (and --data): the finding figures per group of rows, for example per
     authority, to see where a model falls short.
+
+    With --figures-only: no row's text or id is shown or written, only counts and figures.
     """
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
@@ -205,11 +216,14 @@ def evaluate(
             report,
             as_json,
             by,
+            figures_only,
         )
         return
     classifier = load_classifier(model)
     probs = classifier.predict_proba([p.text for p in passages])
     result = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
+    if figures_only:
+        result.worst_errors = []
     breakdown = (
         None
         if by is None
@@ -236,6 +250,8 @@ def evaluate(
         if wrong:
             confusion.add_row(gold, ", ".join(f"{k} ({v})" for k, v in sorted(wrong.items())))
     console.print(confusion)
+    if figures_only:
+        return
     console.print(f"[bold]{len(result.worst_errors)} worst errors[/]")
     for error in result.worst_errors:
         console.print(
@@ -417,6 +433,7 @@ def _compare(
     report: Path | None,
     as_json: bool,
     by: str | None = None,
+    figures_only: bool = False,
 ) -> None:
     from protoscan.classify.model_dir import load_classifier
     from protoscan.labels import get_label
@@ -432,6 +449,8 @@ def _compare(
 
     (probs_a, thr_a), (probs_b, thr_b) = columns(model_a), columns(model_b)
     result = compare_predictions(passages, probs_a, thr_a, probs_b, thr_b, labels)
+    if figures_only:
+        result.disagreements, result.a.worst_errors, result.b.worst_errors = [], [], []
     payload = {"model_a": str(models[0]), "model_b": str(models[1]), **result.to_dict()}
     if by is not None:
         payload["by"] = _breakdown(
@@ -479,8 +498,8 @@ def _compare(
         console.print(_breakdown_table(payload["by"], compared=models))
     console.print(
         f"[bold]{result.n_disagreements} passages decided differently[/] (only A right: "
-        f"{result.a_only_correct}, only B right: {result.b_only_correct}); "
-        f"showing {len(result.disagreements)}"
+        f"{result.a_only_correct}, only B right: {result.b_only_correct})"
+        + ("" if figures_only else f"; showing {len(result.disagreements)}")
     )
     for row in result.disagreements:
         mark = "A" if row["a_correct"] else "B" if row["b_correct"] else "-"

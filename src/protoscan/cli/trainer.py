@@ -17,7 +17,8 @@ from protoscan.cli.common import err_console, parse_overrides
 console = Console()
 annotate_app = typer.Typer(help="Pick passages to label next.", no_args_is_help=True)
 models_app = typer.Typer(
-    help="List the training runs and promote one to the default model.", no_args_is_help=True
+    help="List the training runs, promote one to the default model, prune old ones.",
+    no_args_is_help=True,
 )
 CORPUS = Path("corpora/passages")
 
@@ -216,9 +217,23 @@ def learning_curve(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a recipe value.")
     ] = None,
+    evaluation: Annotated[
+        Path | None,
+        typer.Option(
+            "--eval",
+            exists=True,
+            help="A labelled set (real decisions' sentences, say) every fit is also scored on: "
+            "finding AP, label-free FP, any-label recall; ambiguous rows left out (evaluation "
+            "only: never train or tune on it).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Also print the data as JSON.")] = False,
 ) -> None:
-    """Train on growing document subsamples and plot core macro-F1 (nothing goes to runs/)."""
+    """Train on growing document subsamples and plot core macro-F1 (nothing goes to runs/).
+
+    With --eval FILE each fit is also scored on FILE, to see whether more corpus of the same
+    kind transfers beyond it.
+    """
     from protoscan.errors import ConfigError
     from protoscan.training.learning_curve import learning_curve as run_curve
     from protoscan.training.learning_curve import write_learning_curve
@@ -235,24 +250,87 @@ def learning_curve(
     def progress(fraction: float, seed: int, f1: float) -> None:
         err_console.print(f"fraction {fraction:.2f}, seed {seed}: test core macro-F1 {f1:.3f}")
 
-    curve = run_curve(recipe, fractions=shares, seeds=seeds, on_progress=progress)
+    scored = []
+    if evaluation is not None:
+        from protoscan.corpus.schema import load_passages
+
+        scored = load_passages(evaluation)
+        if not scored:
+            raise ConfigError(f"{evaluation}: no unambiguous rows to score")
+    curve = run_curve(
+        recipe,
+        fractions=shares,
+        seeds=seeds,
+        evaluation=scored,
+        evaluation_name=evaluation.name if evaluation is not None else "evaluation",
+        on_progress=progress,
+    )
     image, data = write_learning_curve(curve, out)
     backend = f" ({recipe.backend})" if recipe.backend != recipe.name else ""
     table = Table(title=f"Learning curve: {recipe.name}{backend}, {seeds} seed(s)")
-    for column in ("fraction", "documents", "passages", "test core macro-F1", "dev core macro-F1"):
+    columns = ["fraction", "documents", "passages", "test core macro-F1", "dev core macro-F1"]
+    if scored:
+        columns += ["eval finding AP", "eval label-free FP", "eval any-label recall"]
+    for column in columns:
         table.add_column(column, justify="right")
     for point in curve.to_dict()["points"]:
-        table.add_row(
+        cells = [
             f"{point['fraction']:.2f}",
             f"{sum(point['n_documents']) / len(point['n_documents']):.0f}",
             f"{point['n_train_mean']:.0f}",
-            f"{point['test']['mean']:.3f} ± {point['test']['std']:.3f}",
-            f"{point['dev']['mean']:.3f} ± {point['dev']['std']:.3f}",
-        )
+            _mean_std(point["test"]),
+            _mean_std(point["dev"]),
+        ]
+        if scored:
+            figures = point["evaluation"]
+            cells += [
+                _mean_std(figures["finding_ap"]),
+                _mean_std(figures["label_free_fp"], share=True),
+                _mean_std(figures["any_label_recall"], share=True),
+            ]
+        table.add_row(*cells)
     (err_console if as_json else console).print(table)
     if as_json:
         typer.echo(json.dumps(curve.to_dict(), ensure_ascii=False, indent=2))
     err_console.print(f"plot → {image}; data → {data}", highlight=False)
+
+
+@models_app.command()
+def prune(
+    keep: Annotated[int, typer.Option(min=1, help="Newest runs to keep per recipe.")] = 3,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be removed.")
+    ] = False,
+    runs: Annotated[Path, typer.Option(help="Runs directory.")] = Path("models/runs"),
+    default: Annotated[Path, typer.Option(help="Default model directory.")] = Path(
+        "models/default"
+    ),
+) -> None:
+    """Remove all but the newest --keep runs of each recipe.
+
+    Only runs named by `protoscan train` (<stamp>-<recipe>) are touched: a directory a recipe
+    names as its output (the ensemble's members, say) and a run identical to the default
+    are kept.
+    """
+    from protoscan.training.runs import prune_runs
+
+    removed = prune_runs(runs, keep=keep, default=default, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for run in removed:
+        err_console.print(f"{verb} {run.name} ({run.size_bytes / 1e6:.1f} MB)", highlight=False)
+    total = sum(r.size_bytes for r in removed) / 1e6
+    err_console.print(
+        f"{verb} {len(removed)} run(s), {total:.1f} MB; kept the newest {keep} of each recipe",
+        highlight=False,
+    )
+
+
+def _mean_std(stats: dict[str, float | None], *, share: bool = False) -> str:
+    """``mean ± std`` to three places, or in per cent to one place for a share."""
+    if stats["mean"] is None or stats["std"] is None:
+        return "–"
+    scale, digits, unit = (100, 1, " %") if share else (1, 3, "")
+    return f"{stats['mean'] * scale:.{digits}f} ± {stats['std'] * scale:.{digits}f}{unit}"
 
 
 def register(app: typer.Typer) -> None:

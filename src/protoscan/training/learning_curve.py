@@ -4,6 +4,11 @@ For each fraction and seed the training split is subsampled by document (a seed'
 subsamples are nested: the 40 % sample holds the 20 % one), the recipe's classifier is fit
 on it with thresholds tuned on the full dev split, and core macro-F1 is measured on the
 test and dev splits. Nothing is written under ``models/runs``.
+
+Written splits say how a recipe learns the corpus, not whether more corpus of the same kind
+transfers: given a labelled evaluation set (real decisions' sentences, say), every fit is
+also scored on it in the figures the real-text goals are written in (finding AP, label-free
+rows given a label, any-label recall). The set is only scored, never trained or tuned on.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 
 from protoscan.corpus.schema import CorpusPassage, load_passages
 from protoscan.errors import ConfigError
+from protoscan.training.evaluate import FINDING_FIGURES
 
 __all__ = [
     "CurvePoint",
@@ -41,12 +47,18 @@ class CurvePoint:
     n_train: list[int] = field(default_factory=list)
     test_macro_f1: list[float] = field(default_factory=list)
     dev_macro_f1: list[float] = field(default_factory=list)
+    #: Per seed, the finding figures on the evaluation set (empty without one).
+    evaluation: list[dict[str, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        def stats(values: list[float]) -> dict[str, float]:
-            return {"mean": float(np.mean(values)), "std": float(np.std(values))}
+        def stats(values: list[float]) -> dict[str, float | None]:
+            # nanmean: a figure a sample cannot have (AP without a labelled row) is NaN
+            finite = [v for v in values if not math.isnan(v)]
+            if not finite:
+                return {"mean": None, "std": None}
+            return {"mean": float(np.mean(finite)), "std": float(np.std(finite))}
 
-        return {
+        data: dict[str, Any] = {
             "fraction": self.fraction,
             "n_documents": self.n_documents,
             "n_train": self.n_train,
@@ -56,6 +68,15 @@ class CurvePoint:
             "test": stats(self.test_macro_f1),
             "dev": stats(self.dev_macro_f1),
         }
+        if self.evaluation:
+            data["evaluation"] = {
+                name: {
+                    "per_seed": [None if math.isnan(f[name]) else f[name] for f in self.evaluation],
+                    **stats([f[name] for f in self.evaluation]),
+                }
+                for name in FINDING_FIGURES
+            }
+        return data
 
 
 @dataclass
@@ -68,6 +89,8 @@ class LearningCurve:
     n_dev: int
     n_test: int
     points: list[CurvePoint]
+    #: The evaluation set's name and size, when one was scored.
+    evaluation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +103,7 @@ class LearningCurve:
             "n_test": self.n_test,
             "metric": "core macro-F1",
             "note": "thresholds are tuned on the full dev split, so dev scores are optimistic",
+            "evaluation": self.evaluation,
             "points": [p.to_dict() for p in self.points],
         }
 
@@ -131,6 +155,8 @@ def learning_curve(
     fractions: Sequence[float] = DEFAULT_FRACTIONS,
     seeds: int = 3,
     passages: list[CorpusPassage] | None = None,
+    evaluation: Sequence[CorpusPassage] = (),
+    evaluation_name: str = "evaluation",
     on_progress: Callable[[float, int, float], None] | None = None,
 ) -> LearningCurve:
     """Fit the recipe on growing document subsamples of the training split.
@@ -140,10 +166,14 @@ def learning_curve(
         fractions: Shares of the training documents, each in (0, 1].
         seeds: Number of seeds (0 … seeds − 1) per fraction.
         passages: Use these instead of reading ``config.data``.
+        evaluation: A labelled set every fit is also scored on (finding AP, label-free
+            rows given a label, any-label recall); scored only, never used to fit or tune.
+        evaluation_name: What the evaluation set is called in the curve's data and plot.
         on_progress: Called with ``(fraction, seed, test macro-F1)`` after each fit.
 
     Returns:
-        Per fraction: documents, passages and test/dev core macro-F1 for every seed.
+        Per fraction: documents, passages and test/dev core macro-F1 for every seed, and
+        the finding figures on ``evaluation`` when it is given.
 
     Raises:
         ConfigError: A fraction outside (0, 1], fewer than one seed, or no train/test data.
@@ -153,7 +183,8 @@ def learning_curve(
         >>> curve = learning_curve(load_config("training/linear.toml"))  # doctest: +SKIP
     """
     from protoscan.classify.model_dir import classifier_class
-    from protoscan.training.evaluate import evaluate_predictions
+    from protoscan.corpus.schema import label_matrix
+    from protoscan.training.evaluate import evaluate_predictions, finding_figures
 
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1; got {seeds}")
@@ -173,7 +204,12 @@ def learning_curve(
         result = evaluate_predictions(items, probs, classifier.thresholds_, classifier.labels_)
         return float(result.core["macro_f1"])
 
-    cache: dict[frozenset[str], tuple[float, float]] = {}
+    def on_evaluation(classifier: Any) -> dict[str, float]:
+        gold = label_matrix(evaluation, classifier.labels_).astype(bool)
+        probs = classifier.predict_proba([p.text for p in evaluation])
+        return finding_figures(gold, probs, probs >= np.asarray(classifier.thresholds_))
+
+    cache: dict[frozenset[str], tuple[float, float, dict[str, float]]] = {}
     points = []
     for fraction in sorted(fractions):
         point = CurvePoint(fraction=fraction)
@@ -191,12 +227,15 @@ def learning_curve(
                 cache[key] = (
                     core_f1(classifier, splits["test"]),
                     core_f1(classifier, splits["dev"]),
+                    on_evaluation(classifier) if evaluation else {},
                 )
-            test_f1, dev_f1 = cache[key]
+            test_f1, dev_f1, figures = cache[key]
             point.n_documents.append(len({_doc(p) for p in sample}))
             point.n_train.append(len(sample))
             point.test_macro_f1.append(test_f1)
             point.dev_macro_f1.append(dev_f1)
+            if figures:
+                point.evaluation.append(figures)
             if on_progress is not None:
                 on_progress(fraction, seed, test_f1)
         points.append(point)
@@ -209,11 +248,21 @@ def learning_curve(
         n_dev=len(splits["dev"]),
         n_test=len(splits["test"]),
         points=points,
+        evaluation=(
+            {
+                "name": evaluation_name,
+                "n": len(evaluation),
+                "n_labelled": sum(1 for p in evaluation if p.labels),
+            }
+            if evaluation
+            else None
+        ),
     )
 
 
 def plot_learning_curve(curve: LearningCurve, path: Path) -> Path:
-    """Mean ± std of test (and dev) core macro-F1 against training passages, as PNG/SVG."""
+    """Mean ± std of test (and dev) core macro-F1 against training passages, and the
+    evaluation set's finding AP when one was scored, as PNG/SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -227,6 +276,13 @@ def plot_learning_curve(curve: LearningCurve, path: Path) -> Path:
         std = np.array([d[split]["std"] for d in data])
         ax.plot(x, mean, marker="o", color=colour, label=f"{split} split")
         ax.fill_between(x, mean - std, mean + std, color=colour, alpha=0.2)
+    if curve.evaluation is not None:
+        ap = [d["evaluation"]["finding_ap"] for d in data]
+        if all(a["mean"] is not None for a in ap):
+            mean, std = (np.array([a[k] for a in ap]) for k in ("mean", "std"))
+            name = curve.evaluation["name"]
+            ax.plot(x, mean, marker="s", color="tab:green", label=f"{name}: finding AP")
+            ax.fill_between(x, mean - std, mean + std, color="tab:green", alpha=0.2)
     for d, xi in zip(data, x, strict=True):
         ax.annotate(
             f"{d['fraction']:.0%}",
@@ -238,7 +294,7 @@ def plot_learning_curve(curve: LearningCurve, path: Path) -> Path:
         )
     ax.set(
         xlabel="training passages",
-        ylabel="core macro-F1",
+        ylabel="core macro-F1" + (" / finding AP" if curve.evaluation else ""),
         title=(
             f"Learning curve: {curve.recipe}"
             + (f" ({curve.backend})" if curve.backend != curve.recipe else "")

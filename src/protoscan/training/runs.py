@@ -1,7 +1,9 @@
 """The run registry: every training run under ``models/runs/``, and promotion to the default.
 
 A run is a model directory written by ``protoscan train`` (``config.json``, weights,
-``metrics.json``). Promotion copies a run over ``models/default`` only when its test-split
+``metrics.json``). Every fit adds one, so pruning keeps the newest few of each recipe and
+removes the rest (never a run that is the default, never a directory a recipe names, such
+as the ensemble's members). Promotion copies a run over ``models/default`` only when its test-split
 core macro-F1 is not worse than the current default's. The stored metrics are trusted only
 when both models were evaluated on the same corpus (the same ``data_sha256``); otherwise
 both are re-evaluated on the current test split.
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,10 +26,12 @@ __all__ = [
     "DEFAULT_MODEL",
     "RUNS_DIR",
     "Promotion",
+    "PrunedRun",
     "RunInfo",
     "check_promotion",
     "list_runs",
     "promote_run",
+    "prune_runs",
     "read_run",
     "resolve_run",
     "same_model",
@@ -36,6 +42,9 @@ logger = logging.getLogger(__name__)
 RUNS_DIR = Path("models/runs")
 #: Differences smaller than this count as equal (floating-point noise in re-evaluation).
 _TOLERANCE = 1e-9
+#: The names ``protoscan train`` gives its runs: ``<YYYYmmdd-HHMMSS>-<recipe>``. Directories
+#: named otherwise were placed there on purpose (a recipe's ``output``) and are never pruned.
+_STAMPED = re.compile(r"^(\d{8}-\d{6})-(.+)$")
 
 
 @dataclass(frozen=True)
@@ -261,3 +270,73 @@ def promote_run(
         )
     replace_directory(run_dir, default)
     return replace(check, promoted=True)
+
+
+@dataclass(frozen=True)
+class PrunedRun:
+    """A run that pruning removed (or, in a dry run, would remove)."""
+
+    name: str
+    recipe: str
+    size_bytes: int
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def prune_runs(
+    runs_dir: Path = RUNS_DIR,
+    *,
+    keep: int = 3,
+    default: Path = DEFAULT_MODEL,
+    dry_run: bool = False,
+) -> list[PrunedRun]:
+    """Remove all but the newest ``keep`` timestamped runs of each recipe.
+
+    Only directories named as ``protoscan train`` names a run (``<stamp>-<recipe>``) and
+    holding a ``config.json`` are candidates; a run identical to ``default`` is always kept.
+    Each run is renamed away before it is deleted, so an interrupted prune never leaves a
+    half-deleted directory that still looks like a model.
+
+    Args:
+        runs_dir: The runs directory.
+        keep: Runs to keep per recipe, newest first (at least 1).
+        default: The default model directory, whose twin is never removed.
+        dry_run: Only say what would be removed.
+
+    Returns:
+        The removed runs, oldest first.
+
+    Raises:
+        ProtoscanError: No runs directory, or ``keep`` below 1.
+
+    Example:
+        >>> prune_runs(Path("models/runs"), keep=2, dry_run=True)  # doctest: +SKIP
+    """
+    runs_dir = Path(runs_dir)
+    if keep < 1:
+        raise ProtoscanError(f"keep must be at least 1; got {keep}")
+    if not runs_dir.is_dir():
+        raise ProtoscanError(f"{runs_dir}: no runs directory")
+    by_recipe: dict[str, list[Path]] = {}
+    for path in sorted(p for p in runs_dir.iterdir() if p.is_dir()):
+        stamped = _STAMPED.match(path.name)
+        if stamped and (path / CONFIG_NAME).is_file():
+            by_recipe.setdefault(stamped.group(2), []).append(path)
+    pruned = []
+    for leftover in sorted(runs_dir.glob(".pruning-*")):  # from an interrupted prune
+        pruned.append(PrunedRun(leftover.name, "(interrupted prune)", _size(leftover)))
+        if not dry_run:
+            shutil.rmtree(leftover)
+    for recipe, paths in sorted(by_recipe.items()):
+        # names sort by their stamp: the newest are last
+        for path in paths[: max(0, len(paths) - keep)]:
+            if same_model(path, default):
+                continue
+            pruned.append(PrunedRun(path.name, recipe, _size(path)))
+            if not dry_run:
+                doomed = path.with_name(f".pruning-{path.name}")
+                path.rename(doomed)
+                shutil.rmtree(doomed)
+    return sorted(pruned, key=lambda r: r.name)
