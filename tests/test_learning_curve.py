@@ -190,6 +190,11 @@ def test_learning_curve_scores_every_fit_on_an_evaluation_set(tmp_path: Path) ->
         assert last[name]["per_seed"] == [pytest.approx(value)] * 2
     image, _ = write_learning_curve(curve, tmp_path / "curve.png")
     assert image.is_file()
+    # a corpus without a dev split: dev figures are null in the data and left out of the plot
+    no_dev = [p for p in corpus if p.split != "dev"]
+    bare = learning_curve(config, fractions=(1.0,), seeds=1, passages=no_dev, evaluation=outside)
+    assert bare.to_dict()["points"][0]["dev"] == {"mean": None, "std": None}
+    assert write_learning_curve(bare, tmp_path / "bare.png")[0].is_file()
     # without an evaluation set the data say so and the points carry no figures
     plain = learning_curve(config, fractions=(1.0,), seeds=1, passages=corpus).to_dict()
     assert plain["evaluation"] is None and "evaluation" not in plain["points"][0]

@@ -204,7 +204,7 @@ def learning_curve(
         result = evaluate_predictions(items, probs, classifier.thresholds_, classifier.labels_)
         return float(result.core["macro_f1"])
 
-    def on_evaluation(classifier: Any) -> dict[str, float]:
+    def evaluation_figures(classifier: Any) -> dict[str, float]:
         gold = label_matrix(evaluation, classifier.labels_).astype(bool)
         probs = classifier.predict_proba([p.text for p in evaluation])
         return finding_figures(gold, probs, probs >= np.asarray(classifier.thresholds_))
@@ -227,7 +227,7 @@ def learning_curve(
                 cache[key] = (
                     core_f1(classifier, splits["test"]),
                     core_f1(classifier, splits["dev"]),
-                    on_evaluation(classifier) if evaluation else {},
+                    evaluation_figures(classifier) if evaluation else {},
                 )
             test_f1, dev_f1, figures = cache[key]
             point.n_documents.append(len({_doc(p) for p in sample}))
@@ -270,19 +270,22 @@ def plot_learning_curve(curve: LearningCurve, path: Path) -> Path:
 
     data = [p.to_dict() for p in curve.points]
     x = np.array([d["n_train_mean"] for d in data])
+
+    def values(stats: list[dict[str, float | None]], key: str) -> np.ndarray:
+        # a figure no sample could have (no dev split, say) is None: left out of the line
+        return np.array([np.nan if s[key] is None else s[key] for s in stats], dtype=float)
+
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for split, colour in (("test", "tab:blue"), ("dev", "tab:orange")):
-        mean = np.array([d[split]["mean"] for d in data])
-        std = np.array([d[split]["std"] for d in data])
+        mean, std = (values([d[split] for d in data], k) for k in ("mean", "std"))
         ax.plot(x, mean, marker="o", color=colour, label=f"{split} split")
         ax.fill_between(x, mean - std, mean + std, color=colour, alpha=0.2)
     if curve.evaluation is not None:
         ap = [d["evaluation"]["finding_ap"] for d in data]
-        if all(a["mean"] is not None for a in ap):
-            mean, std = (np.array([a[k] for a in ap]) for k in ("mean", "std"))
-            name = curve.evaluation["name"]
-            ax.plot(x, mean, marker="s", color="tab:green", label=f"{name}: finding AP")
-            ax.fill_between(x, mean - std, mean + std, color="tab:green", alpha=0.2)
+        mean, std = (values(ap, k) for k in ("mean", "std"))
+        name = curve.evaluation["name"]
+        ax.plot(x, mean, marker="s", color="tab:green", label=f"{name}: finding AP")
+        ax.fill_between(x, mean - std, mean + std, color="tab:green", alpha=0.2)
     for d, xi in zip(data, x, strict=True):
         ax.annotate(
             f"{d['fraction']:.0%}",
