@@ -375,6 +375,8 @@ def test_cli_evaluate_figures_only_shows_no_row(
             result = runner.invoke(app, [*base, *how, *extra, "--figures-only"])
             assert result.exit_code == 0, result.output
             assert not leaked(result.stdout), (how, extra)
+            if "--report" in extra and len(how) == 2:  # one model: says where the report went
+                assert "report written to" in result.stderr
         written = "".join(f.read_text() for f in report.glob("*.json"))
         assert written and not leaked(written)
     data = json.loads(runner.invoke(app, [*base, *compared, "--json", "--figures-only"]).stdout)

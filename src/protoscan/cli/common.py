@@ -41,6 +41,12 @@ class Engine(str, Enum):
     pdfium = "pdfium"
 
 
+def figure_scale(share: bool) -> tuple[int, int, str]:
+    """How the tables show a finding figure: ``(scale, digits, unit)``; shares (label-free
+    FP, recall) in per cent to one place, AP to three."""
+    return (100, 1, " %") if share else (1, 3, "")
+
+
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """``["params.C=4", "name=x"]`` → ``{"params.C": 4, "name": "x"}`` (JSON values, else str)."""
     overrides: dict[str, Any] = {}

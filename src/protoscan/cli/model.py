@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from protoscan.cli.common import DEFAULT_MODEL, err_console, parse_overrides
+from protoscan.cli.common import DEFAULT_MODEL, err_console, figure_scale, parse_overrides
 
 console = Console()
 
@@ -250,15 +250,14 @@ def evaluate(
         if wrong:
             confusion.add_row(gold, ", ".join(f"{k} ({v})" for k, v in sorted(wrong.items())))
     console.print(confusion)
-    if figures_only:
-        return
-    console.print(f"[bold]{len(result.worst_errors)} worst errors[/]")
-    for error in result.worst_errors:
-        console.print(
-            f"- [dim]{error['id']}[/] gold={error['gold']} predicted={error['predicted']}: "
-            f"{error['text'][:220]}",
-            highlight=False,
-        )
+    if not figures_only:
+        console.print(f"[bold]{len(result.worst_errors)} worst errors[/]")
+        for error in result.worst_errors:
+            console.print(
+                f"- [dim]{error['id']}[/] gold={error['gold']} predicted={error['predicted']}: "
+                f"{error['text'][:220]}",
+                highlight=False,
+            )
     if report is not None:
         err_console.print(f"report written to {escape(str(report))}")
 
@@ -570,7 +569,8 @@ def _figure_text(value: float | None, share: bool) -> str:
     """A finding figure as the tables show it: shares in per cent, AP to three places."""
     if value is None:
         return "–"
-    return f"{100 * value:.1f} %" if share else f"{value:.3f}"
+    scale, digits, unit = figure_scale(share)
+    return f"{scale * value:.{digits}f}{unit}"
 
 
 #: Finding figures as the comparison table shows them: name, and whether they are shares.
@@ -589,8 +589,8 @@ def _findings_table(findings: dict[str, dict[str, float]]) -> Table:
         table.add_column(column, justify="left" if column == "figure" else "right")
     for title, key, share in _FINDING_ROWS:
         row = findings[key]
-        scale, points = (100, " pt") if share else (1, "")
-        digits = 1 if share else 3
+        scale, digits, _ = figure_scale(share)
+        points = " pt" if share else ""
         table.add_row(
             title,
             _figure_text(row["a"], share),

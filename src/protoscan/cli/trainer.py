@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from protoscan.cli.common import err_console, parse_overrides
+from protoscan.cli.common import err_console, figure_scale, parse_overrides
 
 console = Console()
 annotate_app = typer.Typer(help="Pick passages to label next.", no_args_is_help=True)
@@ -326,10 +326,10 @@ def prune(
 
 
 def _mean_std(stats: dict[str, float | None], *, share: bool = False) -> str:
-    """``mean ± std`` to three places, or in per cent to one place for a share."""
+    """``mean ± std`` of a figure, scaled as the evaluation tables show it."""
     if stats["mean"] is None or stats["std"] is None:
         return "–"
-    scale, digits, unit = (100, 1, " %") if share else (1, 3, "")
+    scale, digits, unit = figure_scale(share)
     return f"{stats['mean'] * scale:.{digits}f} ± {stats['std'] * scale:.{digits}f}{unit}"
 
 

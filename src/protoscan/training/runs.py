@@ -3,10 +3,10 @@
 A run is a model directory written by ``protoscan train`` (``config.json``, weights,
 ``metrics.json``). Every fit adds one, so pruning keeps the newest few of each recipe and
 removes the rest (never a run that is the default, never a directory a recipe names, such
-as the ensemble's members). Promotion copies a run over ``models/default`` only when its test-split
-core macro-F1 is not worse than the current default's. The stored metrics are trusted only
-when both models were evaluated on the same corpus (the same ``data_sha256``); otherwise
-both are re-evaluated on the current test split.
+as the ensemble's members). Promotion copies a run over ``models/default`` only when its
+test-split core macro-F1 is not worse than the current default's. The stored metrics are
+trusted only when both models were evaluated on the same corpus (the same
+``data_sha256``); otherwise both are re-evaluated on the current test split.
 """
 
 from __future__ import annotations
