@@ -28,17 +28,38 @@ CorpusPaths = Annotated[
 ]
 
 
+#: Written sets kept out of training; `validate` checks that no corpus row leaks into them.
+HELD_OUT = Path("corpora/held_out")
+
+
 def _corpora(paths: list[Path] | None) -> list[Path]:
     return paths or [path for path in CORPORA if path.exists()]
 
 
 @corpus_app.command()
-def validate(paths: CorpusPaths = None) -> None:
-    """Schema, label ids, stance rules, duplicates, near-duplicates and split leakage.
-    Exit 1 on errors."""
+def validate(
+    paths: CorpusPaths = None,
+    held_out: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--held-out",
+            help="A set kept out of training, repeatable (default: corpora/held_out, where "
+            "present): a row that repeats or near-duplicates one of its rows is an error.",
+        ),
+    ] = None,
+    no_held_out: Annotated[
+        bool, typer.Option("--no-held-out", help="Skip the held-out check.")
+    ] = False,
+) -> None:
+    """Schema, label ids, stance rules, duplicates, near-duplicates, split leakage and leaks
+    into held-out sets. Exit 1 on errors."""
     from protoscan.corpus.validate import validate_corpus
 
-    report = validate_corpus(_corpora(paths))
+    if no_held_out:
+        held_out = []
+    elif held_out is None:
+        held_out = [HELD_OUT] if HELD_OUT.is_dir() else []
+    report = validate_corpus(_corpora(paths), held_out=held_out)
     for warning in report.warnings:
         print_warning(str(warning))
     for error in report.errors:

@@ -1,6 +1,6 @@
 """Corpus checks: schema, label ids, stance rules, duplicates and near-duplicates, split
-leakage. Near-duplicates count only across units (documents, sentence groups): a contrast
-group may tell one matter twice in different stances on purpose."""
+leakage, and leaks into held-out sets. Near-duplicates count only across units (documents,
+sentence groups): a contrast group may tell one matter twice in different stances on purpose."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ValidationReport",
     "cross_unit_pairs",
+    "held_out_leaks",
     "is_boilerplate",
     "near_duplicate_pairs",
     "repeated_texts",
@@ -320,20 +321,63 @@ def cross_unit_pairs(
     ]
 
 
-def validate_corpus(path: Path | str | Sequence[Path | str]) -> ValidationReport:
-    """Validate every ``*.jsonl`` file under ``path`` (a file, a directory, or several)."""
+def held_out_leaks(
+    passages: Sequence[CorpusPassage], held_out: Sequence[CorpusPassage]
+) -> list[str]:
+    """An error for every row of ``passages`` that repeats or near-duplicates a held-out row
+    (two boilerplate lines aside): a model trained on it would be scored on what it saw."""
+    errors = []
+    held = {}
+    for row in held_out:
+        held.setdefault(row.text.casefold(), row)
+    for row in passages:
+        twin = held.get(row.text.casefold())
+        if twin is not None and not (is_boilerplate(row) and is_boilerplate(twin)):
+            errors.append(f"held-out leak: {row.id} repeats the text of {twin.id}")
+    pairs = near_duplicate_pairs([p.text for p in passages], [h.text for h in held_out])
+    for i, j, similarity in pairs:
+        row, twin = passages[i], held_out[j]
+        if row.text.casefold() != twin.text.casefold() and not (
+            is_boilerplate(row) and is_boilerplate(twin)
+        ):
+            errors.append(
+                f"held-out leak: near-duplicates {row.id} and {twin.id} (held out), "
+                f"similarity {similarity:.2f}"
+            )
+    return errors
+
+
+def validate_corpus(
+    path: Path | str | Sequence[Path | str],
+    *,
+    held_out: Path | str | Sequence[Path | str] = (),
+) -> ValidationReport:
+    """Validate every ``*.jsonl`` file under ``path`` (a file, a directory, or several).
+
+    ``held_out``: sets kept out of training (such as ``corpora/held_out``). Their files are
+    validated too, and a row of ``path`` that repeats or near-duplicates one of their rows is
+    an error. A file that is under both counts as validated, not as held out.
+    """
     files = corpus_files(path)
+    validated = {file.resolve() for file in files}
+    held_files = [file for file in corpus_files(held_out) if file.resolve() not in validated]
     report = ValidationReport()
-    records: list[tuple[str, dict]] = []
-    for file in files:
-        records.extend((f"{file}:{number}", obj) for number, obj in iter_jsonl(file))
+    records = _records(files)
+    held_records = _records(held_files)
     report.n = len(records)
-    validate_records(records, report)
+    validate_records(records + held_records, report)
     if report.errors:
         return report
     passages = [CorpusPassage.from_dict(obj) for _, obj in records]
     validate_passages(passages, report)
+    if held_records:
+        held = [CorpusPassage.from_dict(obj) for _, obj in held_records]
+        report.errors.extend(held_out_leaks(passages, held))
     return report
+
+
+def _records(files: Sequence[Path]) -> list[tuple[str, dict]]:
+    return [(f"{file}:{number}", obj) for file in files for number, obj in iter_jsonl(file)]
 
 
 def drop_near_duplicates(
