@@ -326,8 +326,8 @@ def held_out_leaks(
 ) -> list[str]:
     """An error for every row of ``passages`` that repeats or near-duplicates a held-out row
     (two boilerplate lines aside): a model trained on it would be scored on what it saw."""
-    errors = []
-    held = {}
+    errors: list[str] = []
+    held: dict[str, CorpusPassage] = {}
     for row in held_out:
         held.setdefault(row.text.casefold(), row)
     for row in passages:
