@@ -295,6 +295,11 @@ def is_boilerplate(passage: CorpusPassage) -> bool:
     return not passage.labels and len(passage.text.split()) <= BOILERPLATE_MAX_WORDS
 
 
+def _may_recur(a: CorpusPassage, b: CorpusPassage) -> bool:
+    """Two boilerplate lines may repeat each other; any other pair may not."""
+    return is_boilerplate(a) and is_boilerplate(b)
+
+
 def repeated_texts(passages: Sequence[CorpusPassage]) -> list[tuple[str, str]]:
     """``(first id, id)`` for every passage whose text (case aside) an earlier one has, unless
     both are boilerplate."""
@@ -302,7 +307,7 @@ def repeated_texts(passages: Sequence[CorpusPassage]) -> list[tuple[str, str]]:
     repeats = []
     for passage in passages:
         earlier = first.setdefault(passage.text.casefold(), passage)
-        if earlier is not passage and not (is_boilerplate(earlier) and is_boilerplate(passage)):
+        if earlier is not passage and not _may_recur(earlier, passage):
             repeats.append((earlier.id, passage.id))
     return repeats
 
@@ -317,7 +322,7 @@ def cross_unit_pairs(
         (i, j, s)
         for i, j, s in pairs
         if (passages[i].unit is None or passages[i].unit != passages[j].unit)
-        and not (is_boilerplate(passages[i]) and is_boilerplate(passages[j]))
+        and not _may_recur(passages[i], passages[j])
     ]
 
 
@@ -332,14 +337,12 @@ def held_out_leaks(
         held.setdefault(row.text.casefold(), row)
     for row in passages:
         twin = held.get(row.text.casefold())
-        if twin is not None and not (is_boilerplate(row) and is_boilerplate(twin)):
+        if twin is not None and not _may_recur(row, twin):
             errors.append(f"held-out leak: {row.id} repeats the text of {twin.id}")
     pairs = near_duplicate_pairs([p.text for p in passages], [h.text for h in held_out])
     for i, j, similarity in pairs:
         row, twin = passages[i], held_out[j]
-        if row.text.casefold() != twin.text.casefold() and not (
-            is_boilerplate(row) and is_boilerplate(twin)
-        ):
+        if row.text.casefold() != twin.text.casefold() and not _may_recur(row, twin):
             errors.append(
                 f"held-out leak: near-duplicates {row.id} and {twin.id} (held out), "
                 f"similarity {similarity:.2f}"
