@@ -125,7 +125,7 @@ def test_promote_refuses_a_worse_run_and_force_overrides(
     models: dict[str, Path], trained: Path
 ) -> None:
     kwargs = {"default": models["default"], "runs_dir": models["runs"], "data": trained}
-    with pytest.raises(ProtoscanError, match=r"worse than the default.s .*--force"):
+    with pytest.raises(ProtoscanError, match=r"worse than the default: test core .*--force"):
         promote_run("20260102-000000-worse", **kwargs)
     assert same_model(models["good"], models["default"])
     result = promote_run("20260102-000000-worse", force=True, **kwargs)
@@ -135,6 +135,32 @@ def test_promote_refuses_a_worse_run_and_force_overrides(
     assert promote_run(models["good"], **kwargs).promoted
     assert same_model(models["good"], models["default"])
     assert not models["default"].with_name("default.previous").exists()
+
+
+def test_promote_refuses_more_label_free_passages_given_a_label(
+    models: dict[str, Path], trained: Path
+) -> None:
+    # Same F1, but the run gives a label to more label-free test passages: not promoted.
+    noisy = models["runs"] / "20260103-000000-noisy"
+    shutil.copytree(models["good"], noisy)
+
+    def more_false_findings(metrics: dict) -> None:
+        metrics["test"]["negatives_false_positive_rate"] += 0.05
+
+    _edit_json(noisy / "metrics.json", more_false_findings)
+    check = check_promotion(noisy, models["default"], data=trained)
+    assert check.f1_not_worse and not check.label_free_not_worse and not check.not_worse
+    assert check.run_label_free == pytest.approx(check.default_label_free + 0.05)
+    with pytest.raises(ProtoscanError, match=r"label-free test passages given a label .* higher"):
+        promote_run(noisy, default=models["default"], data=trained)
+    assert same_model(models["good"], models["default"])
+    # Fewer false findings at the same F1 is promoted.
+    _edit_json(noisy / "metrics.json", lambda m: m["test"].update(negatives_false_positive_rate=0))
+    assert promote_run(noisy, default=models["default"], data=trained).promoted
+    # Metrics without the figure cannot be compared: both models are re-scored.
+    _edit_json(noisy / "metrics.json", lambda m: m["test"].pop("negatives_false_positive_rate"))
+    check = check_promotion(noisy, models["good"], data=trained / "passages")
+    assert check.reevaluated and check.run_label_free == check.default_label_free
 
 
 def test_promote_reevaluates_when_test_data_differ(models: dict[str, Path], trained: Path) -> None:
@@ -147,6 +173,7 @@ def test_promote_reevaluates_when_test_data_differ(models: dict[str, Path], trai
     check = check_promotion(models["worse"], models["default"], data=trained / "passages")
     assert check.reevaluated and check.n_test == 20
     assert check.run_f1 < check.default_f1
+    assert check.run_label_free is not None and check.default_label_free is not None
     with pytest.raises(ProtoscanError, match="re-evaluated on the current test split"):
         promote_run(models["worse"], default=models["default"], data=trained / "passages")
 
@@ -165,7 +192,7 @@ def test_promote_without_a_default_and_cli_errors(models: dict[str, Path], tmp_p
     assert missing.exit_code == 1 and "no run 'nope'" in missing.stderr
     forced = runner.invoke(app, [*args, "--default", str(models["default"]), "--force"])
     assert forced.exit_code == 0, forced.output
-    assert "(forced)" in forced.stderr
+    assert "(forced)" in forced.stderr and "label-free given a label" in forced.stderr
 
 
 def test_compare_two_models(models: dict[str, Path], trained: Path) -> None:

@@ -185,7 +185,8 @@ def promote(
         Path, typer.Option(help="Corpus whose test split decides when stored metrics differ.")
     ] = CORPUS,
 ) -> None:
-    """Copy a run to the default model if its test core macro-F1 is not worse."""
+    """Copy a run to the default model unless it is worse on the test split: core macro-F1
+    lower or more label-free passages given a label."""
     from protoscan.training.runs import promote_run
 
     result = promote_run(run, default=default, runs_dir=runs, data=data, force=force)
@@ -194,14 +195,18 @@ def promote(
         if result.reevaluated
         else "stored metrics"
     )
-    versus = (
-        f" vs default {result.default_f1:.4f}" if result.default_f1 is not None else " (no default)"
-    )
+    figures = f"test core macro-F1 {result.run_f1:.4f}"
+    if result.default_f1 is not None:
+        figures += f" vs default {result.default_f1:.4f}"
+    if result.run_label_free is not None:
+        figures += f", label-free given a label {result.run_label_free:.2%}"
+        if result.default_label_free is not None:
+            figures += f" vs default {result.default_label_free:.2%}"
+    if result.default is None:
+        figures += " (no default)"
     forced = " (forced)" if force and not result.not_worse else ""
     err_console.print(
-        f"promoted {result.run.name} → {default}: test core macro-F1 {result.run_f1:.4f}"
-        f"{versus}, {basis}{forced}",
-        highlight=False,
+        f"promoted {result.run.name} → {default}: {figures}, {basis}{forced}", highlight=False
     )
 
 

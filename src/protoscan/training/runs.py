@@ -3,10 +3,12 @@
 A run is a model directory written by ``protoscan train`` (``config.json``, weights,
 ``metrics.json``). Every fit adds one, so pruning keeps the newest few of each recipe and
 removes the rest (never a run that is the default, never a directory a recipe names, such
-as the ensemble's members). Promotion copies a run over ``models/default`` only when its
-test-split core macro-F1 is not worse than the current default's. The stored metrics are
-trusted only when both models were evaluated on the same corpus (the same
-``data_sha256``); otherwise both are re-evaluated on the current test split.
+as the ensemble's members). Promotion copies a run over ``models/default`` only when, on the
+test split, its core macro-F1 is not lower and its label-free share (label-free passages given
+a label) not higher than the current default's: a gain in F1 bought with more false findings
+is what fails on real text. The stored metrics are trusted only when both models were
+evaluated on the same corpus (the same ``data_sha256``); otherwise both are re-evaluated on
+the current test split.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class RunInfo:
         data_sha256: Hash of the corpus it was trained and evaluated on.
         n_train: Training passages.
         test_core_macro_f1: Core macro-F1 on the test split, from ``metrics.json``.
+        test_label_free_rate: Share of label-free test passages given a label.
         jo_ivo_dev_fp_rate: Share of label-free real JO/IVO sentences given a label.
     """
 
@@ -71,6 +74,7 @@ class RunInfo:
     data_sha256: str | None
     n_train: int | None
     test_core_macro_f1: float | None
+    test_label_free_rate: float | None
     jo_ivo_dev_fp_rate: float | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,7 +101,7 @@ def read_run(path: Path) -> RunInfo:
     config = read_config(path)
     metrics = _metrics(path)
     training = config.get("training") or {}
-    test = (metrics.get("test") or {}).get("core") or {}
+    test = metrics.get("test") or {}
     real = metrics.get("jo_ivo_dev") or {}
     return RunInfo(
         name=path.name,
@@ -107,7 +111,8 @@ def read_run(path: Path) -> RunInfo:
         created=config.get("created"),
         data_sha256=training.get("data_sha256"),
         n_train=training.get("n_train"),
-        test_core_macro_f1=test.get("macro_f1"),
+        test_core_macro_f1=(test.get("core") or {}).get("macro_f1"),
+        test_label_free_rate=test.get("negatives_false_positive_rate"),
         jo_ivo_dev_fp_rate=real.get("negatives_false_positive_rate"),
     )
 
@@ -162,6 +167,9 @@ class Promotion:
         reevaluated: Both were re-scored on the current test split (their corpora differ).
         n_test: Test passages behind re-evaluated numbers.
         promoted: Whether the run was copied.
+        run_label_free: The candidate's share of label-free test passages given a label
+            (``None`` when its metrics lack it and nothing was re-evaluated).
+        default_label_free: The default's.
     """
 
     run: RunInfo
@@ -171,10 +179,37 @@ class Promotion:
     reevaluated: bool
     n_test: int | None = None
     promoted: bool = False
+    run_label_free: float | None = None
+    default_label_free: float | None = None
+
+    @property
+    def f1_not_worse(self) -> bool:
+        return self.default_f1 is None or self.run_f1 >= self.default_f1 - _TOLERANCE
+
+    @property
+    def label_free_not_worse(self) -> bool:
+        if self.run_label_free is None or self.default_label_free is None:
+            return True
+        return self.run_label_free <= self.default_label_free + _TOLERANCE
 
     @property
     def not_worse(self) -> bool:
-        return self.default_f1 is None or self.run_f1 >= self.default_f1 - _TOLERANCE
+        return self.f1_not_worse and self.label_free_not_worse
+
+    def shortfalls(self) -> list[str]:
+        """What makes the run worse than the default, one phrase per figure."""
+        found = []
+        if not self.f1_not_worse:
+            found.append(
+                f"test core macro-F1 {self.run_f1:.4f} is lower than the default's "
+                f"{self.default_f1:.4f}"
+            )
+        if not self.label_free_not_worse:
+            found.append(
+                f"label-free test passages given a label {self.run_label_free:.2%} is higher "
+                f"than the default's {self.default_label_free:.2%}"
+            )
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,13 +217,17 @@ class Promotion:
             "default": self.default.to_dict() if self.default else None,
             "run_f1": self.run_f1,
             "default_f1": self.default_f1,
+            "run_label_free": self.run_label_free,
+            "default_label_free": self.default_label_free,
             "reevaluated": self.reevaluated,
             "n_test": self.n_test,
             "promoted": self.promoted,
         }
 
 
-def _test_core_f1(model_dir: Path, data: Path) -> tuple[float, int]:
+def _test_figures(model_dir: Path, data: Path) -> tuple[float, float, int]:
+    """Core macro-F1, label-free share (0 without label-free passages, as ``metrics.json``
+    stores it) and the number of test passages of ``data``."""
     from protoscan.classify.model_dir import load_classifier
     from protoscan.corpus.schema import load_passages
     from protoscan.training.evaluate import evaluate_predictions
@@ -199,11 +238,15 @@ def _test_core_f1(model_dir: Path, data: Path) -> tuple[float, int]:
     classifier = load_classifier(model_dir)
     probs = classifier.predict_proba([p.text for p in passages])
     evaluation = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
-    return float(evaluation.core["macro_f1"]), len(passages)
+    return (
+        float(evaluation.core["macro_f1"]),
+        evaluation.negatives_false_positive_rate,
+        len(passages),
+    )
 
 
 def check_promotion(run_dir: Path, default_dir: Path, *, data: Path) -> Promotion:
-    """Compare a run with the default on test core macro-F1.
+    """Compare a run with the default on test core macro-F1 and label-free share.
 
     The stored numbers are used when both ``metrics.json`` files have them and both models
     share a ``data_sha256``; otherwise both models are evaluated on ``data``'s test split.
@@ -211,21 +254,45 @@ def check_promotion(run_dir: Path, default_dir: Path, *, data: Path) -> Promotio
     run = read_run(run_dir)
     default = read_run(default_dir) if (Path(default_dir) / CONFIG_NAME).is_file() else None
     if default is None:
-        return Promotion(run, None, run.test_core_macro_f1 or 0.0, None, reevaluated=False)
+        return Promotion(
+            run,
+            None,
+            run.test_core_macro_f1 or 0.0,
+            None,
+            reevaluated=False,
+            run_label_free=run.test_label_free_rate,
+        )
     comparable = (
         run.data_sha256 is not None
         and run.data_sha256 == default.data_sha256
         and run.test_core_macro_f1 is not None
         and default.test_core_macro_f1 is not None
+        and run.test_label_free_rate is not None
+        and default.test_label_free_rate is not None
     )
     if comparable:
         return Promotion(
-            run, default, run.test_core_macro_f1, default.test_core_macro_f1, reevaluated=False
+            run,
+            default,
+            run.test_core_macro_f1,
+            default.test_core_macro_f1,
+            reevaluated=False,
+            run_label_free=run.test_label_free_rate,
+            default_label_free=default.test_label_free_rate,
         )
     logger.info("test data differ (or metrics missing): re-evaluating both on %s", data)
-    run_f1, n_test = _test_core_f1(run.path, data)
-    default_f1, _ = _test_core_f1(default.path, data)
-    return Promotion(run, default, run_f1, default_f1, reevaluated=True, n_test=n_test)
+    run_f1, run_free, n_test = _test_figures(run.path, data)
+    default_f1, default_free, _ = _test_figures(default.path, data)
+    return Promotion(
+        run,
+        default,
+        run_f1,
+        default_f1,
+        reevaluated=True,
+        n_test=n_test,
+        run_label_free=run_free,
+        default_label_free=default_free,
+    )
 
 
 def promote_run(
@@ -236,7 +303,8 @@ def promote_run(
     data: Path = Path("corpora/passages"),
     force: bool = False,
 ) -> Promotion:
-    """Copy a run over the default model if it is not worse on the test split.
+    """Copy a run over the default model if it is not worse on the test split: core
+    macro-F1 not lower and the label-free share not higher.
 
     Args:
         run: A run directory or its name under ``runs_dir``.
@@ -265,8 +333,8 @@ def promote_run(
     if not check.not_worse and not force:
         how = "re-evaluated on the current test split" if check.reevaluated else "stored metrics"
         raise ProtoscanError(
-            f"{run_dir.name}: test core macro-F1 {check.run_f1:.4f} is worse than the default's "
-            f"{check.default_f1:.4f} ({how}); not promoted (--force promotes anyway)"
+            f"{run_dir.name} is worse than the default: {'; '.join(check.shortfalls())} "
+            f"({how}); not promoted (--force promotes anyway)"
         )
     replace_directory(run_dir, default)
     return replace(check, promoted=True)
