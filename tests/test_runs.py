@@ -163,7 +163,9 @@ def test_promote_refuses_more_label_free_passages_given_a_label(
     assert check.reevaluated and check.run_label_free == check.default_label_free
 
 
-def test_promote_reevaluates_when_test_data_differ(models: dict[str, Path], trained: Path) -> None:
+def test_promote_reevaluates_when_test_data_differ(
+    models: dict[str, Path], trained: Path, tmp_path: Path
+) -> None:
     def other_data(config: dict) -> None:
         config["training"]["data_sha256"] = "0" * 64
 
@@ -174,6 +176,15 @@ def test_promote_reevaluates_when_test_data_differ(models: dict[str, Path], trai
     assert check.reevaluated and check.n_test == 20
     assert check.run_f1 < check.default_f1
     assert check.run_label_free is not None and check.default_label_free is not None
+    # Several corpus paths (passages and sentences) are scored together.
+    sentences = tmp_path / "sentences.jsonl"
+    write_passages(
+        [replace(p, id=f"s-{p.id}", doc_id=f"s-{p.doc_id}") for p in corpus_passages()], sentences
+    )
+    both = check_promotion(
+        models["worse"], models["default"], data=[trained / "passages", sentences]
+    )
+    assert both.reevaluated and both.n_test == 40
     with pytest.raises(ProtoscanError, match="re-evaluated on the current test split"):
         promote_run(models["worse"], default=models["default"], data=trained / "passages")
 

@@ -182,13 +182,19 @@ def promote(
         "models/default"
     ),
     data: Annotated[
-        Path, typer.Option(help="Corpus whose test split decides when stored metrics differ.")
-    ] = CORPUS,
+        list[Path] | None,
+        typer.Option(
+            help="Corpus whose test split decides when stored metrics differ; repeat for "
+            "several (default: corpora/passages and corpora/sentences, where present)."
+        ),
+    ] = None,
 ) -> None:
     """Copy a run to the default model unless it is worse on the test split: core macro-F1
     lower or more label-free passages given a label."""
-    from protoscan.training.runs import promote_run
+    from protoscan.training.runs import DEFAULT_DATA, promote_run
 
+    if not data:
+        data = [path for path in DEFAULT_DATA if path.exists()] or [CORPUS]
     result = promote_run(run, default=default, runs_dir=runs, data=data, force=force)
     basis = (
         f"re-evaluated on the current test split ({result.n_test} passages)"

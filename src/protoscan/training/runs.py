@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RUNS_DIR = Path("models/runs")
+#: The corpus a model is trained and tested on: passages and single sentences.
+DEFAULT_DATA = (Path("corpora/passages"), Path("corpora/sentences"))
 #: Differences smaller than this count as equal (floating-point noise in re-evaluation).
 _TOLERANCE = 1e-9
 #: The names ``protoscan train`` gives its runs: ``<YYYYmmdd-HHMMSS>-<recipe>``. Directories
@@ -225,7 +228,7 @@ class Promotion:
         }
 
 
-def _test_figures(model_dir: Path, data: Path) -> tuple[float, float, int]:
+def _test_figures(model_dir: Path, data: Path | Sequence[Path]) -> tuple[float, float, int]:
     """Core macro-F1, label-free share (0 without label-free passages, as ``metrics.json``
     stores it) and the number of test passages of ``data``."""
     from protoscan.classify.model_dir import load_classifier
@@ -234,7 +237,7 @@ def _test_figures(model_dir: Path, data: Path) -> tuple[float, float, int]:
 
     passages = load_passages(data, split="test")
     if not passages:
-        raise ProtoscanError(f"{data}: no test passages to compare the models on")
+        raise ProtoscanError(f"{_names(data)}: no test passages to compare the models on")
     classifier = load_classifier(model_dir)
     probs = classifier.predict_proba([p.text for p in passages])
     evaluation = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
@@ -245,7 +248,11 @@ def _test_figures(model_dir: Path, data: Path) -> tuple[float, float, int]:
     )
 
 
-def check_promotion(run_dir: Path, default_dir: Path, *, data: Path) -> Promotion:
+def _names(data: Path | Sequence[Path]) -> str:
+    return str(data) if isinstance(data, str | Path) else ", ".join(map(str, data))
+
+
+def check_promotion(run_dir: Path, default_dir: Path, *, data: Path | Sequence[Path]) -> Promotion:
     """Compare a run with the default on test core macro-F1 and label-free share.
 
     The stored numbers are used when both ``metrics.json`` files have them and both models
@@ -280,7 +287,7 @@ def check_promotion(run_dir: Path, default_dir: Path, *, data: Path) -> Promotio
             run_label_free=run.test_label_free_rate,
             default_label_free=default.test_label_free_rate,
         )
-    logger.info("test data differ (or metrics missing): re-evaluating both on %s", data)
+    logger.info("test data differ (or metrics missing): re-evaluating both on %s", _names(data))
     run_f1, run_free, n_test = _test_figures(run.path, data)
     default_f1, default_free, _ = _test_figures(default.path, data)
     return Promotion(
@@ -300,7 +307,7 @@ def promote_run(
     *,
     default: Path = DEFAULT_MODEL,
     runs_dir: Path = RUNS_DIR,
-    data: Path = Path("corpora/passages"),
+    data: Path | Sequence[Path] = DEFAULT_DATA,
     force: bool = False,
 ) -> Promotion:
     """Copy a run over the default model if it is not worse on the test split: core
@@ -310,7 +317,8 @@ def promote_run(
         run: A run directory or its name under ``runs_dir``.
         default: The default model directory (replaced atomically).
         runs_dir: Where named runs live.
-        data: The corpus whose test split decides when the stored metrics can't be compared.
+        data: The corpus (one path or several) whose test split decides when the stored
+            metrics can't be compared.
         force: Promote even when the run is worse.
 
     Returns:
