@@ -191,11 +191,9 @@ def promote(
 ) -> None:
     """Copy a run to the default model unless it is worse on the test split: core macro-F1
     lower or more label-free passages given a label."""
-    from protoscan.training.runs import DEFAULT_DATA, promote_run
+    from protoscan.training.runs import promote_run
 
-    if not data:
-        data = [path for path in DEFAULT_DATA if path.exists()] or [CORPUS]
-    result = promote_run(run, default=default, runs_dir=runs, data=data, force=force)
+    result = promote_run(run, default=default, runs_dir=runs, data=data or None, force=force)
     basis = (
         f"re-evaluated on the current test split ({result.n_test} passages)"
         if result.reevaluated

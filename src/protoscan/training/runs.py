@@ -20,10 +20,13 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protoscan.classify.model_dir import CONFIG_NAME, DEFAULT_MODEL, METRICS_NAME, read_config
 from protoscan.errors import ModelLoadError, ProtoscanError
+
+if TYPE_CHECKING:
+    from protoscan.corpus.schema import CorpusPassage
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -33,6 +36,7 @@ __all__ = [
     "RunInfo",
     "check_promotion",
     "list_runs",
+    "present_data",
     "promote_run",
     "prune_runs",
     "read_run",
@@ -228,28 +232,22 @@ class Promotion:
         }
 
 
-def _test_figures(model_dir: Path, data: Path | Sequence[Path]) -> tuple[float, float, int]:
-    """Core macro-F1, label-free share (0 without label-free passages, as ``metrics.json``
-    stores it) and the number of test passages of ``data``."""
+def _test_figures(model_dir: Path, passages: Sequence[CorpusPassage]) -> tuple[float, float]:
+    """Core macro-F1 and label-free share (0 without label-free passages, as ``metrics.json``
+    stores it) of the model on ``passages``."""
     from protoscan.classify.model_dir import load_classifier
-    from protoscan.corpus.schema import load_passages
     from protoscan.training.evaluate import evaluate_predictions
 
-    passages = load_passages(data, split="test")
-    if not passages:
-        raise ProtoscanError(f"{_names(data)}: no test passages to compare the models on")
     classifier = load_classifier(model_dir)
     probs = classifier.predict_proba([p.text for p in passages])
     evaluation = evaluate_predictions(passages, probs, classifier.thresholds_, classifier.labels_)
-    return (
-        float(evaluation.core["macro_f1"]),
-        evaluation.negatives_false_positive_rate,
-        len(passages),
-    )
+    return float(evaluation.core["macro_f1"]), evaluation.negatives_false_positive_rate
 
 
-def _names(data: Path | Sequence[Path]) -> str:
-    return str(data) if isinstance(data, str | Path) else ", ".join(map(str, data))
+def present_data() -> list[Path]:
+    """The parts of :data:`DEFAULT_DATA` that exist here (all of it when none does, so that
+    the error names what is missing)."""
+    return [path for path in DEFAULT_DATA if path.exists()] or list(DEFAULT_DATA)
 
 
 def check_promotion(run_dir: Path, default_dir: Path, *, data: Path | Sequence[Path]) -> Promotion:
@@ -287,16 +285,23 @@ def check_promotion(run_dir: Path, default_dir: Path, *, data: Path | Sequence[P
             run_label_free=run.test_label_free_rate,
             default_label_free=default.test_label_free_rate,
         )
-    logger.info("test data differ (or metrics missing): re-evaluating both on %s", _names(data))
-    run_f1, run_free, n_test = _test_figures(run.path, data)
-    default_f1, default_free, _ = _test_figures(default.path, data)
+    from protoscan.corpus.schema import load_passages
+
+    names = str(data) if isinstance(data, str | Path) else ", ".join(map(str, data))
+    logger.info("test data differ (or metrics missing): re-evaluating both on %s", names)
+    # Loaded once: both models are scored on the same rows.
+    passages = load_passages(data, split="test")
+    if not passages:
+        raise ProtoscanError(f"{names}: no test passages to compare the models on")
+    run_f1, run_free = _test_figures(run.path, passages)
+    default_f1, default_free = _test_figures(default.path, passages)
     return Promotion(
         run,
         default,
         run_f1,
         default_f1,
         reevaluated=True,
-        n_test=n_test,
+        n_test=len(passages),
         run_label_free=run_free,
         default_label_free=default_free,
     )
@@ -307,7 +312,7 @@ def promote_run(
     *,
     default: Path = DEFAULT_MODEL,
     runs_dir: Path = RUNS_DIR,
-    data: Path | Sequence[Path] = DEFAULT_DATA,
+    data: Path | Sequence[Path] | None = None,
     force: bool = False,
 ) -> Promotion:
     """Copy a run over the default model if it is not worse on the test split: core
@@ -318,7 +323,7 @@ def promote_run(
         default: The default model directory (replaced atomically).
         runs_dir: Where named runs live.
         data: The corpus (one path or several) whose test split decides when the stored
-            metrics can't be compared.
+            metrics can't be compared (default: :func:`present_data`).
         force: Promote even when the run is worse.
 
     Returns:
@@ -337,7 +342,7 @@ def promote_run(
     default = Path(default)
     if default.exists() and run_dir.resolve() == default.resolve():
         raise ProtoscanError(f"{run_dir} is the default model directory itself")
-    check = check_promotion(run_dir, default, data=data)
+    check = check_promotion(run_dir, default, data=present_data() if data is None else data)
     if not check.not_worse and not force:
         how = "re-evaluated on the current test split" if check.reevaluated else "stored metrics"
         raise ProtoscanError(
