@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from protoscan.corpus.schema import CorpusPassage
 
 _ROWS = [
@@ -38,6 +40,15 @@ def sample_passages(split: str = "train") -> list[CorpusPassage]:
     return [
         CorpusPassage(id=f"s{i}", text=text, labels=tuple(labels), doc_id=f"d{i}", split=split)
         for i, (text, labels) in enumerate(_ROWS)
+    ]
+
+
+def split_samples() -> list[CorpusPassage]:
+    """The sample set three times over: train, dev and test (distinct ids and documents)."""
+    return [
+        replace(p, id=f"{split}-{p.id}", doc_id=f"{split}-{p.doc_id}", split=split)
+        for split in ("train", "dev", "test")
+        for p in sample_passages()
     ]
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from passage_samples import sample_passages
+from passage_samples import sample_passages, split_samples
 from protoscan.classify.linear import LinearClassifier
 from protoscan.classify.model_dir import load_classifier
 from protoscan.cli import app
@@ -32,15 +32,6 @@ from protoscan.training.runs import (
 from protoscan.training.train import TrainConfig, train
 
 runner = CliRunner()
-
-
-def corpus_passages() -> list:
-    """The sample set three times over: train, dev and test (distinct ids)."""
-    return [
-        replace(p, id=f"{split}-{p.id}", doc_id=f"{split}-{p.doc_id}", split=split)
-        for split in ("train", "dev", "test")
-        for p in sample_passages()
-    ]
 
 
 def _edit_json(path: Path, edit) -> None:
@@ -64,11 +55,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("runs-src")
     corpus = root / "passages"
     corpus.mkdir()
-    write_passages(corpus_passages(), corpus / "sample.jsonl")
+    write_passages(split_samples(), corpus / "sample.jsonl")
     config = TrainConfig(
         name="tiny", backend="linear", params={"min_df": 1}, evaluate_real_dev=False
     )
-    train(config, passages=corpus_passages(), run_dir=root / "run")
+    train(config, passages=split_samples(), run_dir=root / "run")
     return root
 
 
@@ -179,7 +170,7 @@ def test_promote_reevaluates_when_test_data_differ(
     # Several corpus paths (passages and sentences) are scored together.
     sentences = tmp_path / "sentences.jsonl"
     write_passages(
-        [replace(p, id=f"s-{p.id}", doc_id=f"s-{p.doc_id}") for p in corpus_passages()], sentences
+        [replace(p, id=f"s-{p.id}", doc_id=f"s-{p.doc_id}") for p in split_samples()], sentences
     )
     both = check_promotion(
         models["worse"], models["default"], data=[trained / "passages", sentences]
@@ -207,7 +198,7 @@ def test_promote_without_a_default_and_cli_errors(models: dict[str, Path], tmp_p
 
 
 def test_compare_two_models(models: dict[str, Path], trained: Path) -> None:
-    passages = [p for p in corpus_passages() if p.split == "test"]
+    passages = [p for p in split_samples() if p.split == "test"]
     a, b = load_classifier(models["good"]), load_classifier(models["worse"])
     texts = [p.text for p in passages]
     result = compare_predictions(
@@ -397,7 +388,7 @@ def test_cli_models_prune(models: dict[str, Path]) -> None:
 def test_cli_evaluate_figures_only_shows_no_row(
     models: dict[str, Path], trained: Path, tmp_path: Path
 ) -> None:
-    rows = [p for p in corpus_passages() if p.split == "test"]
+    rows = [p for p in split_samples() if p.split == "test"]
     base = ["evaluate", "--data", str(trained / "passages"), "--split", "test"]
     compared = ["--compare", str(models["good"]), str(models["worse"])]
 

@@ -17,7 +17,8 @@ from protoscan.cli.common import err_console, figure_scale, parse_overrides
 console = Console()
 annotate_app = typer.Typer(help="Pick passages to label next.", no_args_is_help=True)
 models_app = typer.Typer(
-    help="List the training runs, promote one to the default model, prune old ones.",
+    help="List the training runs, judge one by the rule for replacing the default, "
+    "promote one, prune old ones.",
     no_args_is_help=True,
 )
 CORPUS = Path("corpora/passages")
@@ -188,12 +189,22 @@ def promote(
             "several (default: corpora/passages and corpora/sentences, where present)."
         ),
     ] = None,
+    rule: Annotated[
+        Path | None,
+        typer.Option(
+            help="A rule for replacing the default the run must also pass "
+            "(training/rules/default.toml; see `models check`)."
+        ),
+    ] = None,
 ) -> None:
     """Copy a run to the default model unless it is worse on the test split: core macro-F1
-    lower or more label-free passages given a label."""
+    lower or more label-free passages given a label (and, with --rule, unless it fails the
+    rule)."""
     from protoscan.training.runs import promote_run
 
-    result = promote_run(run, default=default, runs_dir=runs, data=data or None, force=force)
+    result = promote_run(
+        run, default=default, runs_dir=runs, data=data or None, force=force, rule=rule
+    )
     basis = (
         f"re-evaluated on the current test split ({result.n_test} passages)"
         if result.reevaluated
@@ -209,6 +220,8 @@ def promote(
     if result.default is None:
         figures += " (no default)"
     forced = " (forced)" if force and not result.not_worse else ""
+    if rule is not None and result.default is not None:
+        basis += ", rule not checked (forced)" if force else f", passes {rule}"
     err_console.print(
         f"promoted {result.run.name} → {default}: {figures}, {basis}{forced}", highlight=False
     )
@@ -302,6 +315,68 @@ def learning_curve(
     if as_json:
         typer.echo(json.dumps(curve.to_dict(), ensure_ascii=False, indent=2))
     err_console.print(f"plot → {image}; data → {data}", highlight=False)
+
+
+@models_app.command()
+def check(
+    run: Annotated[str, typer.Argument(help="Run directory, or its name in --runs.")],
+    rule: Annotated[Path, typer.Option(help="The rule for replacing the default (TOML).")] = Path(
+        "training/rules/default.toml"
+    ),
+    runs: Annotated[Path, typer.Option(help="Runs directory.")] = Path("models/runs"),
+    default: Annotated[Path, typer.Option(help="Default model directory.")] = Path(
+        "models/default"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+) -> None:
+    """Judge a run by the rule for replacing the default: score it and the default on the
+    rule's written sets and measure every bar. Exits 3 when the run fails the rule (1 on
+    an error), as `screen` exits 3 on a draft with findings.
+
+    Start-up, also part of the rule, is measured by `make bench`.
+    """
+    from rich import box
+
+    from protoscan.training.default_rule import FIGURES, check_rule, load_rule
+    from protoscan.training.runs import resolve_run
+
+    candidate = resolve_run(run, runs)
+    verdict = check_rule(candidate, default, load_rule(rule))
+    if as_json:
+        typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=f"{candidate.name} against {default}", box=box.SIMPLE_HEAD)
+        for column in ("rows", "figure", "default", "candidate", "bar", ""):
+            table.add_column(column, justify="left" if column in ("rows", "figure") else "right")
+        for result in verdict.results:
+            higher = FIGURES[result.check.figure]
+            table.add_row(
+                result.check.rows_name,
+                result.check.figure,
+                f"{result.default:.4f}",
+                f"{result.candidate:.4f}",
+                f"{'≥' if higher else '≤'} {result.bar:.4f}",
+                "pass" if result.passed else "[bold red]FAIL[/]",
+            )
+        if verdict.max_size_mb is not None:
+            table.add_row(
+                "model directory",
+                "size (MB)",
+                "",
+                f"{verdict.size_mb:.1f}",
+                f"≤ {verdict.max_size_mb:g}",
+                "pass" if verdict.size_ok else "[bold red]FAIL[/]",
+            )
+        console.print(table)
+    outcome = "passes" if verdict.passed else "fails"
+    err_console.print(
+        f"{candidate.name} {outcome} {rule} on the written sets "
+        f"({', '.join(f'{name} {n}' for name, n in verdict.rows.items())} rows); start-up: "
+        "`make bench`",
+        highlight=False,
+    )
+    if not verdict.passed:
+        raise typer.Exit(3)
 
 
 @models_app.command()

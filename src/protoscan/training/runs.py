@@ -314,9 +314,11 @@ def promote_run(
     runs_dir: Path = RUNS_DIR,
     data: Path | Sequence[Path] | None = None,
     force: bool = False,
+    rule: Path | None = None,
 ) -> Promotion:
     """Copy a run over the default model if it is not worse on the test split: core
-    macro-F1 not lower and the label-free share not higher.
+    macro-F1 not lower and the label-free share not higher; with ``rule``, only if it also
+    passes that rule for replacing the default (:mod:`protoscan.training.default_rule`).
 
     Args:
         run: A run directory or its name under ``runs_dir``.
@@ -325,6 +327,7 @@ def promote_run(
         data: The corpus (one path or several) whose test split decides when the stored
             metrics can't be compared (default: :func:`present_data`).
         force: Promote even when the run is worse.
+        rule: A rule file the run must also pass (``training/rules/default.toml``).
 
     Returns:
         The comparison, with ``promoted=True``.
@@ -349,6 +352,22 @@ def promote_run(
             f"{run_dir.name} is worse than the default: {'; '.join(check.shortfalls())} "
             f"({how}); not promoted (--force promotes anyway)"
         )
+    if rule is not None and default.exists() and not force:
+        from protoscan.training.default_rule import check_rule, load_rule
+
+        verdict = check_rule(run_dir, default, load_rule(rule))
+        if not verdict.passed:
+            failed = [
+                f"{r.check.rows_name} {r.check.figure} {r.candidate:.4f} (bar {r.bar:.4f})"
+                for r in verdict.results
+                if not r.passed
+            ]
+            if not verdict.size_ok:
+                failed.append(f"size {verdict.size_mb:.1f} MB (at most {verdict.max_size_mb:g})")
+            raise ProtoscanError(
+                f"{run_dir.name} fails {rule}: {'; '.join(failed)}; not promoted (--force "
+                "promotes anyway)"
+            )
     replace_directory(run_dir, default)
     return replace(check, promoted=True)
 

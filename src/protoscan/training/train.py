@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +22,8 @@ from protoscan.corpus.schema import CorpusPassage, load_passages
 from protoscan.errors import ConfigError
 from protoscan.labels import ALL_LABELS
 from protoscan.training.evaluate import Evaluation, evaluate_predictions
+from protoscan.training.toml_files import read_toml
 from protoscan.training.train_copies import parse_train_copies, with_copies
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = [
     "TrainConfig",
@@ -98,12 +93,7 @@ _KEYS = {
 def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """Read a recipe; unknown keys are an error (so typos don't silently use defaults)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such recipe; see training/*.toml") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML ({error})") from None
+    raw = read_toml(path, "no such recipe; see training/*.toml")
     for key, value in (overrides or {}).items():
         target = raw
         *parents, leaf = key.split(".")
