@@ -54,6 +54,7 @@ def _write_rule(path: Path, corpus: Path, *, margin: float = 0.0, sha: str | Non
     pin = f'sha256 = "{sha}"\n' if sha else ""
     path.write_text(
         f"""max_size_mb = 80
+written = "2026-12-05"
 [sets.sample]
 files = ["{corpus}"]
 splits = ["dev", "test"]
@@ -174,6 +175,7 @@ def test_cli_models_check_exits_0_on_a_pass_3_on_a_fail_and_1_on_an_error(
     failed = runner.invoke(app, [*args, str(tiny["deaf"])])
     assert failed.exit_code == 3, failed.output
     assert "FAIL" in failed.stdout and "fails" in failed.stderr
+    assert "(written 2026-12-05)" in " ".join(failed.stderr.split())
     missing = runner.invoke(
         app, [*args[:2], "--rule", str(tmp_path / "none.toml"), str(tiny["good"])]
     )

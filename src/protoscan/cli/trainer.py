@@ -341,7 +341,8 @@ def check(
     from protoscan.training.runs import resolve_run
 
     candidate = resolve_run(run, runs)
-    verdict = check_rule(candidate, default, load_rule(rule))
+    the_rule = load_rule(rule)
+    verdict = check_rule(candidate, default, the_rule)
     if as_json:
         typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -370,7 +371,8 @@ def check(
         console.print(table)
     outcome = "passes" if verdict.passed else "fails"
     err_console.print(
-        f"{candidate.name} {outcome} {rule} on the written sets "
+        f"{candidate.name} {outcome} {rule}"
+        f"{f' (written {the_rule.written})' if the_rule.written else ''} on the written sets "
         f"({', '.join(f'{name} {n}' for name, n in verdict.rows.items())} rows); start-up: "
         "`make bench`",
         highlight=False,
