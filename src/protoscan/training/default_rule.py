@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from protoscan.errors import ConfigError, DataError
+from protoscan.training.runs import directory_bytes
 from protoscan.training.toml_files import read_toml
 
 if TYPE_CHECKING:
@@ -268,11 +269,6 @@ def _model_figures(
     return figures
 
 
-def _size_mb(model_dir: Path) -> float:
-    files = (f for f in Path(model_dir).rglob("*") if f.is_file() and not f.is_symlink())
-    return sum(f.stat().st_size for f in files) / 1e6
-
-
 @dataclass(frozen=True)
 class CheckResult:
     """One bar, measured."""
@@ -313,6 +309,17 @@ class RuleVerdict:
     @property
     def passed(self) -> bool:
         return self.size_ok and all(r.passed for r in self.results)
+
+    def shortfalls(self) -> list[str]:
+        """What makes the run fail the rule, one phrase per bar."""
+        found = [
+            f"{r.check.rows_name} {r.check.figure} {r.candidate:.4f} (bar {r.bar:.4f})"
+            for r in self.results
+            if not r.passed
+        ]
+        if not self.size_ok:
+            found.append(f"size {self.size_mb:.1f} MB (at most {self.max_size_mb:g})")
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -373,7 +380,7 @@ def check_rule(
     return RuleVerdict(
         results=results,
         rows={name: len(r) for name, r in rows.items()},
-        size_mb=_size_mb(candidate),
+        size_mb=directory_bytes(Path(candidate)) / 1e6,
         max_size_mb=rule.max_size_mb,
         fingerprints=prints,
     )

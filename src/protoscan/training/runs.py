@@ -35,6 +35,7 @@ __all__ = [
     "PrunedRun",
     "RunInfo",
     "check_promotion",
+    "directory_bytes",
     "list_runs",
     "present_data",
     "promote_run",
@@ -357,16 +358,9 @@ def promote_run(
 
         verdict = check_rule(run_dir, default, load_rule(rule))
         if not verdict.passed:
-            failed = [
-                f"{r.check.rows_name} {r.check.figure} {r.candidate:.4f} (bar {r.bar:.4f})"
-                for r in verdict.results
-                if not r.passed
-            ]
-            if not verdict.size_ok:
-                failed.append(f"size {verdict.size_mb:.1f} MB (at most {verdict.max_size_mb:g})")
             raise ProtoscanError(
-                f"{run_dir.name} fails {rule}: {'; '.join(failed)}; not promoted (--force "
-                "promotes anyway)"
+                f"{run_dir.name} fails {rule}: {'; '.join(verdict.shortfalls())}; not promoted "
+                "(--force promotes anyway)"
             )
     replace_directory(run_dir, default)
     return replace(check, promoted=True)
@@ -381,7 +375,8 @@ class PrunedRun:
     size_bytes: int
 
 
-def _size(path: Path) -> int:
+def directory_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (links not followed)."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
@@ -426,7 +421,7 @@ def prune_runs(
             by_recipe.setdefault(stamped.group(2), []).append(path)
     pruned = []
     for leftover in sorted(runs_dir.glob(".pruning-*")):  # from an interrupted prune
-        pruned.append(PrunedRun(leftover.name, "(interrupted prune)", _size(leftover)))
+        pruned.append(PrunedRun(leftover.name, "(interrupted prune)", directory_bytes(leftover)))
         if not dry_run:
             shutil.rmtree(leftover)
     for recipe, paths in sorted(by_recipe.items()):
@@ -434,7 +429,7 @@ def prune_runs(
         for path in paths[: max(0, len(paths) - keep)]:
             if same_model(path, default):
                 continue
-            pruned.append(PrunedRun(path.name, recipe, _size(path)))
+            pruned.append(PrunedRun(path.name, recipe, directory_bytes(path)))
             if not dry_run:
                 doomed = path.with_name(f".pruning-{path.name}")
                 path.rename(doomed)
